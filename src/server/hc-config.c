@@ -1,0 +1,530 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "HcConfig"
+
+#include "config.h"
+
+#include "hc-config.h"
+#include "hc-error.h"
+#include "hc-sid.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEFAULT_PORT 8080
+
+/* Every key the file may hold: a typo must be an error, not a silently
+ * ignored setting. */
+static const struct
+{
+  const char *group;
+  const char *keys[12];
+} known_keys[] = {
+  { "server", { "listen", "data-dir", "public-url", "tls-certificate", "tls-key", NULL } },
+  { "clinic", { "name", NULL } },
+  { "tokens", { "account-sid", "api-key-sid", "api-key-secret-file", "provider-ttl",
+                "guest-ttl", "guest-max-ttl", NULL } },
+  { "login", { "max-failures-per-account", "max-failures-per-address", "lockout-seconds",
+               NULL } },
+  { "janus", { "admin-secret-file", NULL } },
+};
+
+HcConfig *
+hc_config_new (void)
+{
+  HcConfig *config = g_new0 (HcConfig, 1);
+
+  config->listen_host = g_strdup ("127.0.0.1");
+  config->listen_port = DEFAULT_PORT;
+  config->data_dir = g_strdup ("housecalld-data");
+  config->clinic_name = g_strdup ("Housecall");
+  config->provider_token_ttl = 3600;
+  config->guest_token_ttl = 3600;
+  config->guest_token_max_ttl = 4 * 3600;
+  config->login_max_failures_per_account = 5;
+  config->login_max_failures_per_address = 20;
+  config->login_lockout_seconds = 900;
+  return config;
+}
+
+void
+hc_config_free (HcConfig *config)
+{
+  if (config == NULL)
+    return;
+  g_free (config->config_path);
+  g_free (config->listen_host);
+  g_free (config->data_dir);
+  g_free (config->public_url);
+  g_free (config->tls_certificate);
+  g_free (config->tls_key);
+  g_free (config->clinic_name);
+  g_free (config->account_sid);
+  g_free (config->api_key_sid);
+  g_clear_pointer (&config->api_key_secret, g_bytes_unref);
+  g_free (config->api_key_secret_source);
+  g_clear_pointer (&config->janus_admin_secret, g_bytes_unref);
+  g_free (config->api_key_secret_file);
+  g_free (config->janus_admin_secret_file);
+  g_free (config);
+}
+
+static gboolean
+config_error (GError     **error,
+              const char  *group,
+              const char  *key,
+              const char  *format,
+              ...) G_GNUC_PRINTF (4, 5);
+
+static gboolean
+config_error (GError     **error,
+              const char  *group,
+              const char  *key,
+              const char  *format,
+              ...)
+{
+  g_autofree char *problem = NULL;
+  va_list args;
+
+  va_start (args, format);
+  problem = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, HC_ERROR, HC_ERROR_CONFIG_INVALID, "%s.%s: %s", group, key, problem);
+  return FALSE;
+}
+
+static gboolean
+check_known_keys (GKeyFile  *file,
+                  GError   **error)
+{
+  g_auto(GStrv) groups = g_key_file_get_groups (file, NULL);
+
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      g_auto(GStrv) keys = g_key_file_get_keys (file, groups[i], NULL, NULL);
+      gsize g;
+
+      for (g = 0; g < G_N_ELEMENTS (known_keys); g++)
+        if (strcmp (known_keys[g].group, groups[i]) == 0)
+          break;
+      if (g == G_N_ELEMENTS (known_keys))
+        {
+          g_set_error (error, HC_ERROR, HC_ERROR_CONFIG_INVALID,
+                       "[%s]: unknown group", groups[i]);
+          return FALSE;
+        }
+      for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
+        {
+          gboolean found = FALSE;
+
+          for (guint n = 0; known_keys[g].keys[n] != NULL && !found; n++)
+            found = strcmp (known_keys[g].keys[n], keys[k]) == 0;
+          if (!found)
+            return config_error (error, groups[i], keys[k], "unknown key");
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
+read_string (GKeyFile    *file,
+             const char  *group,
+             const char  *key,
+             char       **out,
+             GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *value = g_key_file_get_string (file, group, key, &local_error);
+
+  if (value == NULL)
+    {
+      if (g_error_matches (local_error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND) ||
+          g_error_matches (local_error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND))
+        return TRUE;
+      return config_error (error, group, key, "%s", local_error->message);
+    }
+  g_strstrip (value);
+  g_free (*out);
+  /* An empty value means "use the default", like a commented-out line. */
+  *out = *value != '\0' ? g_steal_pointer (&value) : NULL;
+  return TRUE;
+}
+
+static gboolean
+read_uint (GKeyFile    *file,
+           const char  *group,
+           const char  *key,
+           guint        min,
+           guint        max,
+           guint       *out,
+           GError     **error)
+{
+  g_autofree char *text = NULL;
+  guint64 value = 0;
+
+  if (!read_string (file, group, key, &text, error))
+    return FALSE;
+  if (text == NULL)
+    return TRUE;
+  if (!g_ascii_string_to_unsigned (text, 10, min, max, &value, NULL))
+    return config_error (error, group, key, "“%s” is not a whole number from %u to %u",
+                         text, min, max);
+  *out = (guint) value;
+  return TRUE;
+}
+
+gboolean
+hc_config_set_listen (HcConfig    *config,
+                      const char  *value,
+                      GError     **error)
+{
+  g_autofree char *host = NULL;
+  const char *colon;
+  guint64 port = 0;
+
+  if (value == NULL || *value == '\0')
+    return config_error (error, "server", "listen", "an address is required, e.g. 127.0.0.1:8080");
+
+  if (value[0] == '[')
+    {
+      const char *end = strchr (value, ']');
+
+      if (end == NULL || end[1] != ':')
+        return config_error (error, "server", "listen",
+                             "“%s” is not ADDRESS:PORT (IPv6 as [::1]:8080)", value);
+      host = g_strndup (value + 1, (gsize) (end - value - 1));
+      colon = end + 1;
+    }
+  else
+    {
+      colon = strrchr (value, ':');
+      if (colon == NULL || strchr (value, ':') != colon)
+        return config_error (error, "server", "listen",
+                             "“%s” is not ADDRESS:PORT (IPv6 as [::1]:8080)", value);
+      host = g_strndup (value, (gsize) (colon - value));
+    }
+
+  if (!g_hostname_is_ip_address (host) && g_strcmp0 (host, "localhost") != 0)
+    return config_error (error, "server", "listen", "“%s” is not an IP address", host);
+  if (!g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &port, NULL))
+    return config_error (error, "server", "listen", "“%s” is not a port from 0 to 65535",
+                         colon + 1);
+
+  g_free (config->listen_host);
+  config->listen_host = g_strcmp0 (host, "localhost") == 0 ? g_strdup ("127.0.0.1")
+                                                           : g_steal_pointer (&host);
+  config->listen_port = (guint16) port;
+  return TRUE;
+}
+
+void
+hc_config_set_data_dir (HcConfig   *config,
+                        const char *dir)
+{
+  g_free (config->data_dir);
+  config->data_dir = g_strdup (dir);
+}
+
+/* Relative paths in the file are relative to the file, so that a config can
+ * be moved together with what it names. */
+static char *
+resolve_path (const HcConfig *config,
+              const char     *path)
+{
+  g_autofree char *base = NULL;
+
+  if (path == NULL || g_path_is_absolute (path) || config->config_path == NULL)
+    return g_strdup (path);
+  base = g_path_get_dirname (config->config_path);
+  return g_build_filename (base, path, NULL);
+}
+
+static gboolean
+read_path (GKeyFile        *file,
+           const HcConfig  *config,
+           const char      *group,
+           const char      *key,
+           char           **out,
+           GError         **error)
+{
+  g_autofree char *value = NULL;
+
+  if (!read_string (file, group, key, &value, error))
+    return FALSE;
+  if (value != NULL)
+    {
+      g_free (*out);
+      *out = resolve_path (config, value);
+    }
+  return TRUE;
+}
+
+gboolean
+hc_config_load (HcConfig    *config,
+                const char  *path,
+                GError     **error)
+{
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *listen = NULL;
+  g_autofree char *secret_file = NULL;
+  g_autofree char *janus_secret_file = NULL;
+
+  if (path == NULL)
+    return TRUE;
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local_error))
+    {
+      g_set_error (error, HC_ERROR, HC_ERROR_CONFIG_INVALID, "%s: %s", path, local_error->message);
+      return FALSE;
+    }
+  g_free (config->config_path);
+  if (g_path_is_absolute (path))
+    config->config_path = g_strdup (path);
+  else
+    {
+      g_autofree char *cwd = g_get_current_dir ();
+
+      config->config_path = g_build_filename (cwd, path, NULL);
+    }
+
+  if (!check_known_keys (file, error))
+    return FALSE;
+
+  if (!read_string (file, "server", "listen", &listen, error) ||
+      (listen != NULL && !hc_config_set_listen (config, listen, error)) ||
+      !read_path (file, config, "server", "data-dir", &config->data_dir, error) ||
+      !read_string (file, "server", "public-url", &config->public_url, error) ||
+      !read_path (file, config, "server", "tls-certificate", &config->tls_certificate, error) ||
+      !read_path (file, config, "server", "tls-key", &config->tls_key, error) ||
+      !read_string (file, "clinic", "name", &config->clinic_name, error) ||
+      !read_string (file, "tokens", "account-sid", &config->account_sid, error) ||
+      !read_string (file, "tokens", "api-key-sid", &config->api_key_sid, error) ||
+      !read_path (file, config, "tokens", "api-key-secret-file", &secret_file, error) ||
+      !read_uint (file, "tokens", "provider-ttl", 60, 86400, &config->provider_token_ttl, error) ||
+      !read_uint (file, "tokens", "guest-ttl", 60, 14400, &config->guest_token_ttl, error) ||
+      !read_uint (file, "tokens", "guest-max-ttl", 60, 14400, &config->guest_token_max_ttl, error) ||
+      !read_uint (file, "login", "max-failures-per-account", 1, 1000,
+                  &config->login_max_failures_per_account, error) ||
+      !read_uint (file, "login", "max-failures-per-address", 1, 100000,
+                  &config->login_max_failures_per_address, error) ||
+      !read_uint (file, "login", "lockout-seconds", 1, 86400, &config->login_lockout_seconds,
+                  error) ||
+      !read_path (file, config, "janus", "admin-secret-file", &janus_secret_file, error))
+    return FALSE;
+
+  if (config->clinic_name == NULL)
+    config->clinic_name = g_strdup ("Housecall");
+  if (config->account_sid != NULL && !hc_sid_is_valid (config->account_sid, HC_SID_PREFIX_ACCOUNT))
+    return config_error (error, "tokens", "account-sid",
+                         "must be AC followed by 32 lowercase hex digits");
+  if (config->api_key_sid != NULL && !hc_sid_is_valid (config->api_key_sid, HC_SID_PREFIX_API_KEY))
+    return config_error (error, "tokens", "api-key-sid",
+                         "must be SK followed by 32 lowercase hex digits");
+  if (config->guest_token_ttl > config->guest_token_max_ttl)
+    return config_error (error, "tokens", "guest-ttl", "is longer than guest-max-ttl (%u s)",
+                         config->guest_token_max_ttl);
+  if (config->public_url != NULL &&
+      !g_str_has_prefix (config->public_url, "https://") &&
+      !g_str_has_prefix (config->public_url, "http://"))
+    return config_error (error, "server", "public-url", "must start with https://");
+  if ((config->tls_certificate == NULL) != (config->tls_key == NULL))
+    return config_error (error, "server", config->tls_certificate ? "tls-key" : "tls-certificate",
+                         "tls-certificate and tls-key must be set together");
+
+  g_free (config->api_key_secret_file);
+  config->api_key_secret_file = g_steal_pointer (&secret_file);
+  g_free (config->janus_admin_secret_file);
+  config->janus_admin_secret_file = g_steal_pointer (&janus_secret_file);
+  return TRUE;
+}
+
+/* Reads a secret: the whole file less one trailing newline, at least 32 bytes. */
+static GBytes *
+read_secret_file (const char  *path,
+                  const char  *group,
+                  const char  *key,
+                  GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  GStatBuf st;
+
+  if (!g_file_get_contents (path, &contents, &len, &local_error))
+    {
+      config_error (error, group, key, "%s", local_error->message);
+      return NULL;
+    }
+  while (len > 0 && (contents[len - 1] == '\n' || contents[len - 1] == '\r'))
+    contents[--len] = '\0';
+  if (len < 32)
+    {
+      config_error (error, group, key, "the secret in %s is shorter than 32 bytes", path);
+      return NULL;
+    }
+  if (g_stat (path, &st) == 0 && (st.st_mode & S_IROTH) != 0)
+    g_warning ("%s.%s: %s is readable by every user; chmod 600 it", group, key, path);
+  return g_bytes_new_take (g_steal_pointer (&contents), len);
+}
+
+/* Writes @contents to @path readable by the owner only, atomically. */
+static gboolean
+write_private_file (const char  *path,
+                    const char  *contents,
+                    GError     **error)
+{
+  g_autofree char *tmp = g_strconcat (path, ".XXXXXX", NULL);
+  gsize len = strlen (contents);
+  int fd = g_mkstemp_full (tmp, O_WRONLY, 0600);
+
+  if (fd < 0)
+    {
+      g_set_error (error, HC_ERROR, HC_ERROR_CONFIG_INVALID, "Could not create %s: %s", path,
+                   g_strerror (errno));
+      return FALSE;
+    }
+  if (write (fd, contents, len) != (ssize_t) len || fsync (fd) != 0 || close (fd) != 0 ||
+      g_rename (tmp, path) != 0)
+    {
+      int saved_errno = errno;
+
+      g_unlink (tmp);
+      g_set_error (error, HC_ERROR, HC_ERROR_CONFIG_INVALID, "Could not write %s: %s", path,
+                   g_strerror (saved_errno));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A value that housecalld makes up on first run and keeps in its data dir. */
+static char *
+load_or_generate (const char  *data_dir,
+                  const char  *name,
+                  const char  *prefix,
+                  gboolean    *generated,
+                  GError     **error)
+{
+  g_autofree char *path = g_build_filename (data_dir, name, NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *value = NULL;
+
+  if (g_file_get_contents (path, &contents, NULL, NULL))
+    {
+      g_strstrip (contents);
+      if ((prefix != NULL && !hc_sid_is_valid (contents, prefix)) ||
+          (prefix == NULL && strlen (contents) < 32))
+        {
+          g_set_error (error, HC_ERROR, HC_ERROR_CONFIG_INVALID,
+                       "%s: the generated value is damaged; delete the file to make a new one",
+                       path);
+          return NULL;
+        }
+      return g_steal_pointer (&contents);
+    }
+
+  value = prefix != NULL ? hc_sid_new (prefix) : hc_random_hex (32);
+  {
+    g_autofree char *line = g_strconcat (value, "\n", NULL);
+
+    if (!write_private_file (path, line, error))
+      return NULL;
+  }
+  *generated = TRUE;
+  return g_steal_pointer (&value);
+}
+
+gboolean
+hc_config_finish (HcConfig  *config,
+                  GError   **error)
+{
+  const char *env_secret = g_getenv ("HOUSECALLD_API_KEY_SECRET");
+  const char *env_janus = g_getenv ("HOUSECALLD_JANUS_ADMIN_SECRET");
+  gboolean generated = FALSE;
+
+  if (config->data_dir == NULL)
+    return config_error (error, "server", "data-dir", "a directory is required");
+  if (g_mkdir_with_parents (config->data_dir, 0700) != 0)
+    return config_error (error, "server", "data-dir", "cannot create %s: %s", config->data_dir,
+                         g_strerror (errno));
+
+  if (config->account_sid == NULL &&
+      (config->account_sid = load_or_generate (config->data_dir, "account-sid",
+                                               HC_SID_PREFIX_ACCOUNT, &generated, error)) == NULL)
+    return FALSE;
+  if (config->api_key_sid == NULL &&
+      (config->api_key_sid = load_or_generate (config->data_dir, "api-key-sid",
+                                               HC_SID_PREFIX_API_KEY, &generated, error)) == NULL)
+    return FALSE;
+
+  g_clear_pointer (&config->api_key_secret, g_bytes_unref);
+  g_clear_pointer (&config->api_key_secret_source, g_free);
+  if (config->api_key_secret_file != NULL)
+    {
+      config->api_key_secret = read_secret_file (config->api_key_secret_file, "tokens",
+                                                 "api-key-secret-file", error);
+      if (config->api_key_secret == NULL)
+        return FALSE;
+      config->api_key_secret_source = g_strdup (config->api_key_secret_file);
+    }
+  else if (env_secret != NULL && *env_secret != '\0')
+    {
+      if (strlen (env_secret) < 32)
+        return config_error (error, "tokens", "api-key-secret-file",
+                             "HOUSECALLD_API_KEY_SECRET is shorter than 32 bytes");
+      config->api_key_secret = g_bytes_new (env_secret, strlen (env_secret));
+      config->api_key_secret_source = g_strdup ("the environment (HOUSECALLD_API_KEY_SECRET)");
+    }
+  else
+    {
+      gboolean made = FALSE;
+      g_autofree char *secret = load_or_generate (config->data_dir, "api-key-secret", NULL,
+                                                  &made, error);
+      if (secret == NULL)
+        return FALSE;
+      config->api_key_secret_source = g_build_filename (config->data_dir, "api-key-secret", NULL);
+      if (made)
+        g_message ("No API key secret was configured: generated one into %s",
+                   config->api_key_secret_source);
+      config->api_key_secret = g_bytes_new (secret, strlen (secret));
+    }
+
+  if (config->janus_admin_secret_file != NULL)
+    {
+      config->janus_admin_secret = read_secret_file (config->janus_admin_secret_file, "janus",
+                                                     "admin-secret-file", error);
+      if (config->janus_admin_secret == NULL)
+        return FALSE;
+    }
+  else if (env_janus != NULL && *env_janus != '\0')
+    config->janus_admin_secret = g_bytes_new (env_janus, strlen (env_janus));
+  else
+    {
+      gboolean made = FALSE;
+      g_autofree char *secret = load_or_generate (config->data_dir, "janus-admin-secret", NULL,
+                                                  &made, error);
+      if (secret == NULL)
+        return FALSE;
+      config->janus_admin_secret = g_bytes_new (secret, strlen (secret));
+    }
+
+  if (generated)
+    g_message ("Generated the account and API key SIDs into %s", config->data_dir);
+
+  if (!hc_config_is_loopback (config) && config->tls_certificate == NULL)
+    return config_error (error, "server", "listen",
+                         "%s is not a loopback address; set tls-certificate and tls-key to "
+                         "serve the network", config->listen_host);
+  return TRUE;
+}
+
+gboolean
+hc_config_is_loopback (const HcConfig *config)
+{
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string (config->listen_host);
+
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}

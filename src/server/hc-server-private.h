@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "hc-http.h"
+#include "hc-rate-limiter.h"
+#include "hc-server.h"
+#include "hc-token.h"
+
+G_BEGIN_DECLS
+
+/* The request handlers live in one file per resource (hc-rest-*.c,
+ * hc-signal-session.c) and share the server's state through this struct. */
+struct _HcServer
+{
+  GObject        parent_instance;
+
+  HcConfig      *config;
+  HcStore       *store;
+  SoupServer    *soup;
+  HcTokenKey     token_key;
+  HcRateLimiter *login_by_account;
+  HcRateLimiter *login_by_address;
+  GPtrArray     *sessions;       /* HcSignalSession, the open signaling sockets */
+  guint16        port;
+};
+
+typedef enum
+{
+  HC_PRINCIPAL_API_KEY,
+  HC_PRINCIPAL_TOKEN,
+} HcPrincipalKind;
+
+typedef struct
+{
+  HcPrincipalKind  kind;
+  HcTokenClaims   *claims;     /* for HC_PRINCIPAL_TOKEN */
+} HcPrincipal;
+
+void           hc_principal_clear          (HcPrincipal        *principal);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (HcPrincipal, hc_principal_clear)
+
+gint64         hc_server_now               (void);
+const char    *hc_server_remote_address    (SoupServerMessage  *msg);
+
+/* Verifies a token completely: signature and claims, revocation, and for
+ * providers that the account exists and is enabled. */
+HcTokenClaims *hc_server_verify_token      (HcServer           *self,
+                                            const char         *token,
+                                            GError            **error);
+/* Basic auth with the API key, or a Bearer access token. */
+gboolean       hc_server_authenticate      (HcServer           *self,
+                                            SoupServerMessage  *msg,
+                                            HcPrincipal        *principal,
+                                            GError            **error);
+
+HcRoomRecord  *hc_server_create_room       (HcServer           *self,
+                                            const char         *unique_name,
+                                            const char         *video_codec,
+                                            guint               max_participants,
+                                            const char         *status_callback,
+                                            const char         *created_by,
+                                            gboolean            ad_hoc,
+                                            GError            **error);
+gboolean       hc_server_may_manage_room   (HcServer           *self,
+                                            const HcPrincipal  *principal,
+                                            const HcRoomRecord *room);
+void           hc_server_room_completed    (HcServer           *self,
+                                            const char         *room_sid);
+void           hc_server_token_revoked     (HcServer           *self,
+                                            const char         *jti);
+char          *hc_server_base_url          (HcServer           *self);
+
+/* Handlers, one per resource. */
+void hc_rest_rooms_handle  (HcServer *self, SoupServerMessage *msg, const char *method,
+                            char **parts, guint n_parts);
+void hc_rest_guest_tokens_handle (HcServer *self, SoupServerMessage *msg, const char *method,
+                                  HcRoomRecord *room, HcPrincipal *principal,
+                                  const char *jti);
+void hc_rest_login_handle  (HcServer *self, SoupServerMessage *msg, const char *method);
+
+G_END_DECLS

@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "HcServer"
+
+#include "config.h"
+
+#include "hc-error.h"
+#include "hc-server-private.h"
+#include "hc-sid.h"
+#include "hc-signal-session.h"
+
+#include <string.h>
+
+G_DEFINE_FINAL_TYPE (HcServer, hc_server, G_TYPE_OBJECT)
+
+#define DEFAULT_MAX_PARTICIPANTS 4
+
+void
+hc_principal_clear (HcPrincipal *principal)
+{
+  g_clear_pointer (&principal->claims, hc_token_claims_free);
+}
+
+gint64
+hc_server_now (void)
+{
+  return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+const char *
+hc_server_remote_address (SoupServerMessage *msg)
+{
+  const char *host = soup_server_message_get_remote_host (msg);
+
+  return host != NULL ? host : "unknown";
+}
+
+char *
+hc_server_base_url (HcServer *self)
+{
+  if (self->config->public_url != NULL)
+    return g_strdup (self->config->public_url);
+  if (strchr (self->config->listen_host, ':') != NULL)
+    return g_strdup_printf ("%s://[%s]:%u", self->config->tls_certificate ? "https" : "http",
+                            self->config->listen_host, self->port);
+  return g_strdup_printf ("%s://%s:%u", self->config->tls_certificate ? "https" : "http",
+                          self->config->listen_host, self->port);
+}
+
+HcTokenClaims *
+hc_server_verify_token (HcServer    *self,
+                        const char  *token,
+                        GError     **error)
+{
+  g_autoptr(HcTokenClaims) claims = hc_token_verify (&self->token_key, token, hc_server_now (),
+                                                     error);
+
+  if (claims == NULL)
+    return NULL;
+  if (hc_store_token_is_revoked (self->store, claims->jti))
+    {
+      g_set_error (error, HC_ERROR, HC_ERROR_TOKEN_REVOKED, "This access token has been revoked");
+      return NULL;
+    }
+  if (claims->role == HC_ROLE_PROVIDER)
+    {
+      g_autoptr(HcProviderRecord) provider = hc_store_lookup_provider (self->store,
+                                                                       claims->identity, NULL);
+
+      if (provider == NULL)
+        {
+          g_set_error (error, HC_ERROR, HC_ERROR_TOKEN_BAD_IDENTITY,
+                       "The token names a provider account that does not exist");
+          return NULL;
+        }
+      if (provider->disabled)
+        {
+          g_set_error (error, HC_ERROR, HC_ERROR_ACCOUNT_DISABLED,
+                       "This provider account is disabled");
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&claims);
+}
+
+/* Compares in time independent of where the strings differ. */
+static gboolean
+secure_equal (const char *a,
+              gsize       a_len,
+              const char *b,
+              gsize       b_len)
+{
+  guint8 diff = a_len != b_len;
+
+  for (gsize i = 0; i < a_len; i++)
+    diff |= (guint8) (a[i] ^ b[i % MAX (b_len, 1)]);
+  return diff == 0;
+}
+
+gboolean
+hc_server_authenticate (HcServer           *self,
+                        SoupServerMessage  *msg,
+                        HcPrincipal        *principal,
+                        GError            **error)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *auth = soup_message_headers_get_one (headers, "Authorization");
+
+  memset (principal, 0, sizeof *principal);
+
+  if (auth != NULL && g_ascii_strncasecmp (auth, "Basic ", 6) == 0)
+    {
+      g_autofree guchar *decoded = NULL;
+      gsize len = 0;
+      const char *colon;
+      gsize secret_len = 0;
+      const char *secret = g_bytes_get_data (self->config->api_key_secret, &secret_len);
+      const char *user_end;
+
+      if (strlen (auth + 6) > 1024)
+        goto bad_credentials;
+      decoded = g_base64_decode (auth + 6, &len);
+      colon = decoded ? memchr (decoded, ':', len) : NULL;
+      if (colon == NULL)
+        goto bad_credentials;
+      user_end = colon;
+      /* Twilio clients authenticate with the API key SID, or with the
+       * account SID and the key's secret when no separate key is in use. */
+      if (!((gsize) (user_end - (char *) decoded) == 34 &&
+            (memcmp (decoded, self->config->api_key_sid, 34) == 0 ||
+             memcmp (decoded, self->config->account_sid, 34) == 0)))
+        goto bad_credentials;
+      if (!secure_equal (colon + 1, len - (gsize) (colon + 1 - (char *) decoded), secret,
+                         secret_len))
+        goto bad_credentials;
+      principal->kind = HC_PRINCIPAL_API_KEY;
+      return TRUE;
+
+    bad_credentials:
+      g_set_error (error, HC_ERROR, HC_ERROR_BAD_CREDENTIALS,
+                   "The API key SID or secret is wrong");
+      return FALSE;
+    }
+
+  if (auth != NULL && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0)
+    {
+      principal->claims = hc_server_verify_token (self, auth + 7, error);
+      if (principal->claims == NULL)
+        return FALSE;
+      principal->kind = HC_PRINCIPAL_TOKEN;
+      return TRUE;
+    }
+
+  g_set_error (error, HC_ERROR, HC_ERROR_AUTH_REQUIRED,
+               "Authenticate with the API key (HTTP Basic) or an access token (Bearer)");
+  return FALSE;
+}
+
+HcRoomRecord *
+hc_server_create_room (HcServer    *self,
+                       const char  *unique_name,
+                       const char  *video_codec,
+                       guint        max_participants,
+                       const char  *status_callback,
+                       const char  *created_by,
+                       gboolean     ad_hoc,
+                       GError     **error)
+{
+  g_autoptr(HcRoomRecord) room = g_new0 (HcRoomRecord, 1);
+
+  room->sid = hc_sid_new (HC_SID_PREFIX_ROOM);
+  /* Twilio names an unnamed room after its SID. */
+  room->unique_name = g_strdup (unique_name ? unique_name : room->sid);
+  room->status = g_strdup ("in-progress");
+  room->type = g_strdup ("group");
+  room->video_codec = g_strdup (video_codec ? video_codec : "VP8");
+  room->max_participants = max_participants ? max_participants : DEFAULT_MAX_PARTICIPANTS;
+  room->status_callback = g_strdup (status_callback);
+  room->created_by = g_strdup (created_by);
+  room->ad_hoc = ad_hoc;
+  room->date_created = hc_server_now ();
+  room->date_updated = room->date_created;
+
+  if (!hc_store_insert_room (self->store, room, error))
+    return NULL;
+  hc_store_audit (self->store, "room.created", created_by, room->sid, NULL);
+  g_debug ("Room %s created%s", room->sid, ad_hoc ? " ad hoc" : "");
+  return g_steal_pointer (&room);
+}
+
+gboolean
+hc_server_may_manage_room (HcServer           *self,
+                           const HcPrincipal  *principal,
+                           const HcRoomRecord *room)
+{
+  if (principal->kind == HC_PRINCIPAL_API_KEY)
+    return TRUE;
+  if (principal->claims == NULL || principal->claims->role != HC_ROLE_PROVIDER)
+    return FALSE;
+  return g_strcmp0 (room->created_by, principal->claims->identity) == 0 ||
+         hc_store_identity_in_room (self->store, principal->claims->identity, room->sid);
+}
+
+/* Handlers may close sessions, which removes them from self->sessions. */
+static GPtrArray *
+snapshot_sessions (HcServer *self)
+{
+  GPtrArray *copy = g_ptr_array_new_full (self->sessions->len, g_object_unref);
+
+  for (guint i = 0; i < self->sessions->len; i++)
+    g_ptr_array_add (copy, g_object_ref (g_ptr_array_index (self->sessions, i)));
+  return copy;
+}
+
+void
+hc_server_room_completed (HcServer   *self,
+                          const char *room_sid)
+{
+  g_autoptr(GPtrArray) sessions = snapshot_sessions (self);
+
+  for (guint i = 0; i < sessions->len; i++)
+    hc_signal_session_room_completed (g_ptr_array_index (sessions, i), room_sid);
+}
+
+void
+hc_server_token_revoked (HcServer   *self,
+                         const char *jti)
+{
+  g_autoptr(GPtrArray) sessions = snapshot_sessions (self);
+
+  for (guint i = 0; i < sessions->len; i++)
+    hc_signal_session_token_revoked (g_ptr_array_index (sessions, i), jti);
+}
+
+static void
+on_health (SoupServerMessage *msg,
+           HcServer          *self)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_string_value (builder, "ok");
+  json_builder_set_member_name (builder, "version");
+  json_builder_add_string_value (builder, PACKAGE_VERSION);
+  json_builder_set_member_name (builder, "schema_version");
+  json_builder_add_int_value (builder, hc_store_get_schema_version (self->store));
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  hc_http_send_json (msg, SOUP_STATUS_OK, node);
+}
+
+static void
+on_api_request (SoupServer        *soup,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  HcServer *self = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  g_auto(GStrv) parts = NULL;
+  guint n_parts;
+
+  /* The early handler already answered bodies that are too large. */
+  if (soup_server_message_get_status (msg) != 0)
+    return;
+
+  parts = g_strsplit (path + 1, "/", 8);
+  n_parts = g_strv_length (parts);
+  /* A trailing slash names the same resource. */
+  if (n_parts > 0 && *parts[n_parts - 1] == '\0')
+    n_parts--;
+
+  if (n_parts < 2 || strcmp (parts[0], "v1") != 0)
+    {
+      hc_http_send_error_code (msg, HC_ERROR_NOT_FOUND, "No such resource");
+      return;
+    }
+
+  if (n_parts == 2 && strcmp (parts[1], "health") == 0)
+    {
+      if (strcmp (method, "GET") != 0 && strcmp (method, "HEAD") != 0)
+        hc_http_send_error_code (msg, HC_ERROR_METHOD_NOT_ALLOWED, "Use GET");
+      else
+        on_health (msg, self);
+    }
+  else if (n_parts == 2 && strcmp (parts[1], "login") == 0)
+    hc_rest_login_handle (self, msg, method);
+  else if (strcmp (parts[1], "Rooms") == 0)
+    hc_rest_rooms_handle (self, msg, method, parts + 2, n_parts - 2);
+  else
+    hc_http_send_error_code (msg, HC_ERROR_NOT_FOUND, "No such resource");
+}
+
+/* Runs once the headers are in, before the body is read: a body announced as
+ * larger than we take is refused without reading it. */
+static void
+on_early_request (SoupServer        *soup,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  goffset length = soup_message_headers_get_content_length (headers);
+  SoupEncoding encoding = soup_message_headers_get_encoding (headers);
+
+  if (length > HC_HTTP_MAX_BODY || encoding == SOUP_ENCODING_CHUNKED)
+    {
+      /* Chunked bodies have no length to check in advance; our clients
+       * never need them, so refuse them rather than buffer without bound. */
+      hc_http_send_error_code (msg, length > HC_HTTP_MAX_BODY ? HC_ERROR_BODY_TOO_LARGE
+                                                              : HC_ERROR_BAD_REQUEST,
+                               length > HC_HTTP_MAX_BODY
+                                 ? "The request body is larger than 1 MiB"
+                                 : "Chunked request bodies are not accepted; send Content-Length");
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Connection", "close");
+    }
+}
+
+static void
+on_default_request (SoupServer        *soup,
+                    SoupServerMessage *msg,
+                    const char        *path,
+                    GHashTable        *query,
+                    gpointer           user_data)
+{
+  if (soup_server_message_get_status (msg) != 0)
+    return;
+  hc_http_send_error_code (msg, HC_ERROR_NOT_FOUND, "No such resource");
+}
+
+static void
+on_session_closed (HcSignalSession *session,
+                   HcServer        *self)
+{
+  g_signal_handlers_disconnect_by_data (session, self);
+  g_ptr_array_remove_fast (self->sessions, session);
+}
+
+static void
+on_websocket (SoupServer              *soup,
+              SoupServerMessage       *msg,
+              const char              *path,
+              SoupWebsocketConnection *connection,
+              gpointer                 user_data)
+{
+  HcServer *self = user_data;
+  HcSignalSession *session = hc_signal_session_new (self, connection,
+                                                    hc_server_remote_address (msg));
+
+  g_signal_connect (session, "closed", G_CALLBACK (on_session_closed), self);
+  g_ptr_array_add (self->sessions, session);
+}
+
+static void
+hc_server_dispose (GObject *object)
+{
+  HcServer *self = (HcServer *) object;
+
+  hc_server_stop (self);
+  if (self->sessions != NULL)
+    {
+      for (guint i = 0; i < self->sessions->len; i++)
+        g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->sessions, i), self);
+      g_clear_pointer (&self->sessions, g_ptr_array_unref);
+    }
+  g_clear_object (&self->soup);
+  g_clear_object (&self->store);
+  g_clear_object (&self->login_by_account);
+  g_clear_object (&self->login_by_address);
+
+  G_OBJECT_CLASS (hc_server_parent_class)->dispose (object);
+}
+
+static void
+hc_server_finalize (GObject *object)
+{
+  HcServer *self = (HcServer *) object;
+
+  g_clear_pointer (&self->config, hc_config_free);
+  G_OBJECT_CLASS (hc_server_parent_class)->finalize (object);
+}
+
+static void
+hc_server_class_init (HcServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = hc_server_dispose;
+  object_class->finalize = hc_server_finalize;
+}
+
+static void
+hc_server_init (HcServer *self)
+{
+  self->sessions = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+HcServer *
+hc_server_new (HcConfig *config,
+               HcStore  *store)
+{
+  HcServer *self = g_object_new (HC_TYPE_SERVER, NULL);
+
+  self->config = config;
+  self->store = g_object_ref (store);
+  self->token_key.account_sid = config->account_sid;
+  self->token_key.api_key_sid = config->api_key_sid;
+  self->token_key.secret = g_bytes_get_data (config->api_key_secret, &self->token_key.secret_len);
+  self->login_by_account = hc_rate_limiter_new (config->login_max_failures_per_account,
+                                                config->login_lockout_seconds);
+  self->login_by_address = hc_rate_limiter_new (config->login_max_failures_per_address,
+                                                config->login_lockout_seconds);
+  return self;
+}
+
+gboolean
+hc_server_start (HcServer  *self,
+                 GError   **error)
+{
+  g_autoptr(GInetAddress) address = NULL;
+  g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GSList) uris = NULL;
+  SoupServerListenOptions options = 0;
+  const char *websocket_protocols[] = { "housecall.v1", NULL };
+
+  g_return_val_if_fail (HC_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (self->soup == NULL, FALSE);
+
+  if (self->config->tls_certificate != NULL)
+    {
+      certificate = g_tls_certificate_new_from_files (self->config->tls_certificate,
+                                                      self->config->tls_key, error);
+      if (certificate == NULL)
+        {
+          g_prefix_error (error, "server.tls-certificate: ");
+          return FALSE;
+        }
+      options |= SOUP_SERVER_LISTEN_HTTPS;
+    }
+
+  self->soup = soup_server_new ("server-header", "housecalld/" PACKAGE_VERSION,
+                                "tls-certificate", certificate,
+                                NULL);
+  soup_server_add_early_handler (self->soup, NULL, on_early_request, self, NULL);
+  soup_server_add_handler (self->soup, NULL, on_default_request, self, NULL);
+  soup_server_add_handler (self->soup, "/v1", on_api_request, self, NULL);
+  soup_server_add_websocket_handler (self->soup, "/v1/signal", NULL,
+                                     (char **) websocket_protocols, on_websocket, self, NULL);
+
+  address = g_inet_address_new_from_string (self->config->listen_host);
+  if (address == NULL)
+    {
+      g_set_error (error, HC_ERROR, HC_ERROR_CONFIG_INVALID, "server.listen: “%s” is not an address",
+                   self->config->listen_host);
+      return FALSE;
+    }
+  socket_address = g_inet_socket_address_new (address, self->config->listen_port);
+  if (!soup_server_listen (self->soup, socket_address, options, error))
+    {
+      g_prefix_error (error, "server.listen: ");
+      g_clear_object (&self->soup);
+      return FALSE;
+    }
+
+  uris = soup_server_get_uris (self->soup);
+  self->port = uris ? (guint16) g_uri_get_port (uris->data) : self->config->listen_port;
+  for (GSList *l = uris; l != NULL; l = l->next)
+    g_uri_unref (l->data);
+  return TRUE;
+}
+
+void
+hc_server_stop (HcServer *self)
+{
+  g_return_if_fail (HC_IS_SERVER (self));
+
+  if (self->soup != NULL)
+    soup_server_disconnect (self->soup);
+}
+
+guint16
+hc_server_get_port (HcServer *self)
+{
+  g_return_val_if_fail (HC_IS_SERVER (self), 0);
+  return self->port;
+}
+
+HcStore *
+hc_server_get_store (HcServer *self)
+{
+  g_return_val_if_fail (HC_IS_SERVER (self), NULL);
+  return self->store;
+}

@@ -1,0 +1,867 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "HcStore"
+
+#include "config.h"
+
+#include "hc-error.h"
+#include "hc-store.h"
+
+#include <sqlite3.h>
+
+struct _HcStore
+{
+  GObject   parent_instance;
+
+  char     *path;
+  sqlite3  *db;
+  int       schema_version;
+};
+
+G_DEFINE_FINAL_TYPE (HcStore, hc_store, G_TYPE_OBJECT)
+
+/*
+ * Each entry moves the schema one version forward and runs in its own
+ * transaction together with the bump of user_version, so a crash during an
+ * upgrade leaves the previous version intact. Never edit a shipped entry:
+ * append a new one.
+ */
+static const char * const migrations[] = {
+  /* 1: the foundation. */
+  "CREATE TABLE providers ("
+  "  id INTEGER PRIMARY KEY,"
+  "  username TEXT NOT NULL UNIQUE,"
+  "  display_name TEXT NOT NULL,"
+  "  password_hash TEXT NOT NULL,"
+  "  disabled INTEGER NOT NULL DEFAULT 0,"
+  "  date_created INTEGER NOT NULL);"
+  "CREATE TABLE rooms ("
+  "  sid TEXT PRIMARY KEY,"
+  "  unique_name TEXT NOT NULL,"
+  "  status TEXT NOT NULL CHECK (status IN ('in-progress', 'completed')),"
+  "  type TEXT NOT NULL,"
+  "  video_codec TEXT NOT NULL CHECK (video_codec IN ('VP8', 'H264')),"
+  "  max_participants INTEGER NOT NULL,"
+  "  status_callback TEXT,"
+  "  created_by TEXT,"
+  "  ad_hoc INTEGER NOT NULL DEFAULT 0,"
+  "  date_created INTEGER NOT NULL,"
+  "  date_updated INTEGER NOT NULL,"
+  "  end_time INTEGER);"
+  /* A unique name is unique among rooms in progress; a completed room's name
+   * may be reused, as with Twilio. */
+  "CREATE UNIQUE INDEX rooms_active_name ON rooms (unique_name) WHERE status = 'in-progress';"
+  "CREATE TABLE participants ("
+  "  sid TEXT PRIMARY KEY,"
+  "  room_sid TEXT NOT NULL REFERENCES rooms (sid),"
+  "  identity TEXT NOT NULL,"
+  "  role TEXT NOT NULL,"
+  "  status TEXT NOT NULL CHECK (status IN ('connected', 'disconnected')),"
+  "  start_time INTEGER NOT NULL,"
+  "  end_time INTEGER);"
+  "CREATE INDEX participants_room ON participants (room_sid, status);"
+  "CREATE TABLE visits ("
+  "  id INTEGER PRIMARY KEY,"
+  "  room_sid TEXT REFERENCES rooms (sid),"
+  "  provider TEXT,"
+  "  start_time INTEGER,"
+  "  end_time INTEGER);"
+  "CREATE TABLE tokens ("
+  "  jti TEXT PRIMARY KEY,"
+  "  kind TEXT NOT NULL,"
+  "  identity TEXT NOT NULL,"
+  "  room_sid TEXT,"
+  "  issued_by TEXT,"
+  "  date_created INTEGER NOT NULL,"
+  "  date_expires INTEGER NOT NULL,"
+  "  date_revoked INTEGER);"
+  "CREATE INDEX tokens_room ON tokens (room_sid);"
+  "CREATE TABLE audit ("
+  "  id INTEGER PRIMARY KEY,"
+  "  time INTEGER NOT NULL,"
+  "  event TEXT NOT NULL,"
+  "  actor TEXT,"
+  "  subject TEXT,"
+  "  address TEXT);",
+};
+
+static gboolean
+set_sqlite_error (HcStore     *self,
+                  GError     **error,
+                  const char  *what)
+{
+  g_set_error (error, HC_ERROR, HC_ERROR_STORE, "%s: %s", what, sqlite3_errmsg (self->db));
+  return FALSE;
+}
+
+static sqlite3_stmt *
+prepare (HcStore     *self,
+         const char  *sql,
+         GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (self, error, "Could not prepare a statement");
+      return NULL;
+    }
+  return stmt;
+}
+
+/* Statements are finalized when they leave scope. */
+typedef sqlite3_stmt *HcStmt;
+
+static void
+stmt_finalize (HcStmt *stmt)
+{
+  if (*stmt != NULL)
+    sqlite3_finalize (*stmt);
+}
+
+#define g_auto_stmt __attribute__ ((cleanup (stmt_finalize))) HcStmt
+
+static void
+bind_text (sqlite3_stmt *stmt,
+           int           index,
+           const char   *text)
+{
+  if (text != NULL)
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+static char *
+column_text (sqlite3_stmt *stmt,
+             int           index)
+{
+  const unsigned char *text = sqlite3_column_text (stmt, index);
+
+  return text != NULL ? g_strdup ((const char *) text) : NULL;
+}
+
+static gboolean
+exec (HcStore     *self,
+      const char  *sql,
+      GError     **error)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (self->db, sql, NULL, NULL, &message) != SQLITE_OK)
+    {
+      g_set_error (error, HC_ERROR, HC_ERROR_STORE, "%s", message ? message : "unknown error");
+      sqlite3_free (message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+run_step (HcStore       *self,
+          sqlite3_stmt  *stmt,
+          GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    return set_sqlite_error (self, error, "Could not write to the store");
+  return TRUE;
+}
+
+static gboolean
+migrate (HcStore  *self,
+         GError  **error)
+{
+  g_auto_stmt stmt = prepare (self, "PRAGMA user_version", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return set_sqlite_error (self, error, "Could not read the schema version");
+  self->schema_version = sqlite3_column_int (stmt, 0);
+
+  if (self->schema_version > (int) G_N_ELEMENTS (migrations))
+    {
+      g_set_error (error, HC_ERROR, HC_ERROR_STORE,
+                   "The store %s has schema version %d, newer than this housecalld knows (%d)",
+                   self->path, self->schema_version, (int) G_N_ELEMENTS (migrations));
+      return FALSE;
+    }
+
+  while (self->schema_version < (int) G_N_ELEMENTS (migrations))
+    {
+      int next = self->schema_version + 1;
+      g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %d", next);
+
+      if (!exec (self, "BEGIN IMMEDIATE", error))
+        return FALSE;
+      if (!exec (self, migrations[self->schema_version], error) || !exec (self, bump, error))
+        {
+          exec (self, "ROLLBACK", NULL);
+          g_prefix_error (error, "Migration to schema version %d failed: ", next);
+          return FALSE;
+        }
+      if (!exec (self, "COMMIT", error))
+        return FALSE;
+      g_debug ("Store migrated to schema version %d", next);
+      self->schema_version = next;
+    }
+  return TRUE;
+}
+
+void
+hc_provider_record_free (HcProviderRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->username);
+  g_free (record->display_name);
+  g_free (record->password_hash);
+  g_free (record);
+}
+
+void
+hc_room_record_free (HcRoomRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->sid);
+  g_free (record->unique_name);
+  g_free (record->status);
+  g_free (record->type);
+  g_free (record->video_codec);
+  g_free (record->status_callback);
+  g_free (record->created_by);
+  g_free (record);
+}
+
+void
+hc_token_record_free (HcTokenRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->jti);
+  g_free (record->identity);
+  g_free (record->room_sid);
+  g_free (record->issued_by);
+  g_free (record);
+}
+
+void
+hc_audit_record_free (HcAuditRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->event);
+  g_free (record->actor);
+  g_free (record->subject);
+  g_free (record->address);
+  g_free (record);
+}
+
+static void
+hc_store_finalize (GObject *object)
+{
+  HcStore *self = (HcStore *) object;
+
+  if (self->db != NULL)
+    sqlite3_close_v2 (self->db);
+  g_free (self->path);
+
+  G_OBJECT_CLASS (hc_store_parent_class)->finalize (object);
+}
+
+static void
+hc_store_class_init (HcStoreClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = hc_store_finalize;
+}
+
+static void
+hc_store_init (HcStore *self)
+{
+}
+
+HcStore *
+hc_store_open (const char  *path,
+               GError     **error)
+{
+  g_autoptr(HcStore) self = g_object_new (HC_TYPE_STORE, NULL);
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  self->path = g_strdup (path);
+  if (sqlite3_open_v2 (path, &self->db,
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                       NULL) != SQLITE_OK)
+    {
+      g_set_error (error, HC_ERROR, HC_ERROR_STORE, "Could not open the store %s: %s", path,
+                   self->db ? sqlite3_errmsg (self->db) : "out of memory");
+      return NULL;
+    }
+  sqlite3_busy_timeout (self->db, 5000);
+
+  /* WAL with synchronous=FULL: every committed transaction is on disk before
+   * the call returns, so kill -9 or a power cut loses nothing acknowledged. */
+  if (!exec (self, "PRAGMA journal_mode = WAL", error) ||
+      !exec (self, "PRAGMA synchronous = FULL", error) ||
+      !exec (self, "PRAGMA foreign_keys = ON", error) ||
+      !migrate (self, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+const char *
+hc_store_get_path (HcStore *self)
+{
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+  return self->path;
+}
+
+int
+hc_store_get_schema_version (HcStore *self)
+{
+  g_return_val_if_fail (HC_IS_STORE (self), 0);
+  return self->schema_version;
+}
+
+/* Providers */
+
+gboolean
+hc_store_add_provider (HcStore     *self,
+                       const char  *username,
+                       const char  *display_name,
+                       const char  *password_hash,
+                       GError     **error)
+{
+  g_auto_stmt stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+
+  stmt = prepare (self,
+                  "INSERT INTO providers (username, display_name, password_hash, date_created) "
+                  "VALUES (?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, username);
+  bind_text (stmt, 2, display_name);
+  bind_text (stmt, 3, password_hash);
+  sqlite3_bind_int64 (stmt, 4, g_get_real_time () / G_USEC_PER_SEC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_CONSTRAINT)
+    {
+      g_set_error (error, HC_ERROR, HC_ERROR_INVALID_PARAMETER,
+                   "A provider named “%s” already exists", username);
+      return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (self, error, "Could not add provider");
+  return TRUE;
+}
+
+static HcProviderRecord *
+provider_from_row (sqlite3_stmt *stmt)
+{
+  HcProviderRecord *record = g_new0 (HcProviderRecord, 1);
+
+  record->id = sqlite3_column_int64 (stmt, 0);
+  record->username = column_text (stmt, 1);
+  record->display_name = column_text (stmt, 2);
+  record->password_hash = column_text (stmt, 3);
+  record->disabled = sqlite3_column_int (stmt, 4) != 0;
+  record->date_created = sqlite3_column_int64 (stmt, 5);
+  return record;
+}
+
+#define PROVIDER_COLUMNS "id, username, display_name, password_hash, disabled, date_created"
+
+HcProviderRecord *
+hc_store_lookup_provider (HcStore     *self,
+                          const char  *username,
+                          GError     **error)
+{
+  g_auto_stmt stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+
+  stmt = prepare (self, "SELECT " PROVIDER_COLUMNS " FROM providers WHERE username = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, username);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return provider_from_row (stmt);
+  if (rc != SQLITE_DONE)
+    set_sqlite_error (self, error, "Could not look up provider");
+  return NULL;
+}
+
+GPtrArray *
+hc_store_list_providers (HcStore  *self,
+                         GError  **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) hc_provider_record_free);
+  g_auto_stmt stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+
+  stmt = prepare (self, "SELECT " PROVIDER_COLUMNS " FROM providers ORDER BY username", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (list, provider_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, "Could not list providers");
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+gboolean
+hc_store_set_provider_disabled (HcStore     *self,
+                                const char  *username,
+                                gboolean     disabled,
+                                GError     **error)
+{
+  g_auto_stmt stmt = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+
+  stmt = prepare (self, "UPDATE providers SET disabled = ? WHERE username = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int (stmt, 1, disabled ? 1 : 0);
+  bind_text (stmt, 2, username);
+  if (!run_step (self, stmt, error))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, HC_ERROR, HC_ERROR_NOT_FOUND, "No provider is named “%s”", username);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Rooms */
+
+#define ROOM_COLUMNS "sid, unique_name, status, type, video_codec, max_participants, " \
+                     "status_callback, created_by, ad_hoc, date_created, date_updated, end_time"
+
+static HcRoomRecord *
+room_from_row (sqlite3_stmt *stmt)
+{
+  HcRoomRecord *room = g_new0 (HcRoomRecord, 1);
+
+  room->sid = column_text (stmt, 0);
+  room->unique_name = column_text (stmt, 1);
+  room->status = column_text (stmt, 2);
+  room->type = column_text (stmt, 3);
+  room->video_codec = column_text (stmt, 4);
+  room->max_participants = (guint) sqlite3_column_int (stmt, 5);
+  room->status_callback = column_text (stmt, 6);
+  room->created_by = column_text (stmt, 7);
+  room->ad_hoc = sqlite3_column_int (stmt, 8) != 0;
+  room->date_created = sqlite3_column_int64 (stmt, 9);
+  room->date_updated = sqlite3_column_int64 (stmt, 10);
+  room->end_time = sqlite3_column_int64 (stmt, 11);
+  return room;
+}
+
+gboolean
+hc_store_insert_room (HcStore             *self,
+                      const HcRoomRecord  *room,
+                      GError             **error)
+{
+  g_auto_stmt stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+
+  stmt = prepare (self, "INSERT INTO rooms (" ROOM_COLUMNS ") "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, room->sid);
+  bind_text (stmt, 2, room->unique_name);
+  bind_text (stmt, 3, "in-progress");
+  bind_text (stmt, 4, room->type);
+  bind_text (stmt, 5, room->video_codec);
+  sqlite3_bind_int (stmt, 6, (int) room->max_participants);
+  bind_text (stmt, 7, room->status_callback);
+  bind_text (stmt, 8, room->created_by);
+  sqlite3_bind_int (stmt, 9, room->ad_hoc ? 1 : 0);
+  sqlite3_bind_int64 (stmt, 10, room->date_created);
+  sqlite3_bind_int64 (stmt, 11, room->date_created);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_CONSTRAINT)
+    {
+      g_set_error (error, HC_ERROR, HC_ERROR_ROOM_EXISTS,
+                   "A room with that unique name is already in progress");
+      return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (self, error, "Could not create room");
+  return TRUE;
+}
+
+HcRoomRecord *
+hc_store_find_room (HcStore     *self,
+                    const char  *sid_or_name,
+                    GError     **error)
+{
+  g_auto_stmt stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+
+  /* A SID names one room; a unique name names the room in progress with that
+   * name, or else the newest completed one, as Twilio resolves it. */
+  stmt = prepare (self, "SELECT " ROOM_COLUMNS " FROM rooms WHERE sid = ?1 OR unique_name = ?1 "
+                        "ORDER BY sid = ?1 DESC, status = 'in-progress' DESC, "
+                        "date_created DESC, rowid DESC LIMIT 1", error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, sid_or_name);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return room_from_row (stmt);
+  if (rc != SQLITE_DONE)
+    set_sqlite_error (self, error, "Could not look up room");
+  return NULL;
+}
+
+GPtrArray *
+hc_store_list_rooms (HcStore     *self,
+                     const char  *status,
+                     const char  *unique_name,
+                     guint        limit,
+                     GError     **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) hc_room_record_free);
+  g_auto_stmt stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+
+  stmt = prepare (self, "SELECT " ROOM_COLUMNS " FROM rooms "
+                        "WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR unique_name = ?2) "
+                        "ORDER BY date_created DESC, rowid DESC LIMIT ?3", error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, status);
+  bind_text (stmt, 2, unique_name);
+  sqlite3_bind_int (stmt, 3, (int) limit);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (list, room_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, "Could not list rooms");
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+gboolean
+hc_store_complete_room (HcStore     *self,
+                        const char  *sid,
+                        gint64       now,
+                        GError     **error)
+{
+  g_auto_stmt stmt = NULL;
+  g_auto_stmt parts = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+
+  if (!exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  stmt = prepare (self, "UPDATE rooms SET status = 'completed', end_time = ?2, date_updated = ?2 "
+                        "WHERE sid = ?1 AND status = 'in-progress'", error);
+  parts = prepare (self, "UPDATE participants SET status = 'disconnected', end_time = ?2 "
+                         "WHERE room_sid = ?1 AND status = 'connected'", error);
+  if (stmt == NULL || parts == NULL)
+    {
+      exec (self, "ROLLBACK", NULL);
+      return FALSE;
+    }
+  bind_text (stmt, 1, sid);
+  sqlite3_bind_int64 (stmt, 2, now);
+  bind_text (parts, 1, sid);
+  sqlite3_bind_int64 (parts, 2, now);
+  if (!run_step (self, stmt, error) || !run_step (self, parts, error))
+    {
+      exec (self, "ROLLBACK", NULL);
+      return FALSE;
+    }
+  return exec (self, "COMMIT", error);
+}
+
+/* Participants */
+
+gboolean
+hc_store_insert_participant (HcStore     *self,
+                             const char  *sid,
+                             const char  *room_sid,
+                             const char  *identity,
+                             const char  *role,
+                             gint64       now,
+                             GError     **error)
+{
+  g_auto_stmt stmt = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+
+  stmt = prepare (self, "INSERT INTO participants (sid, room_sid, identity, role, status, start_time) "
+                        "VALUES (?, ?, ?, ?, 'connected', ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, sid);
+  bind_text (stmt, 2, room_sid);
+  bind_text (stmt, 3, identity);
+  bind_text (stmt, 4, role);
+  sqlite3_bind_int64 (stmt, 5, now);
+  return run_step (self, stmt, error);
+}
+
+gboolean
+hc_store_disconnect_participant (HcStore     *self,
+                                 const char  *sid,
+                                 gint64       now,
+                                 GError     **error)
+{
+  g_auto_stmt stmt = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+
+  stmt = prepare (self, "UPDATE participants SET status = 'disconnected', end_time = ? "
+                        "WHERE sid = ? AND status = 'connected'", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, now);
+  bind_text (stmt, 2, sid);
+  return run_step (self, stmt, error);
+}
+
+gint
+hc_store_count_connected (HcStore     *self,
+                          const char  *room_sid,
+                          GError     **error)
+{
+  g_auto_stmt stmt = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (self), -1);
+
+  stmt = prepare (self, "SELECT count(*) FROM participants WHERE room_sid = ? AND status = 'connected'",
+                  error);
+  if (stmt == NULL)
+    return -1;
+  bind_text (stmt, 1, room_sid);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      set_sqlite_error (self, error, "Could not count participants");
+      return -1;
+    }
+  return sqlite3_column_int (stmt, 0);
+}
+
+gboolean
+hc_store_identity_in_room (HcStore    *self,
+                           const char *identity,
+                           const char *room_sid)
+{
+  g_auto_stmt stmt = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+
+  stmt = prepare (self, "SELECT 1 FROM participants WHERE room_sid = ? AND identity = ? "
+                        "AND status = 'connected' LIMIT 1", NULL);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, room_sid);
+  bind_text (stmt, 2, identity);
+  return sqlite3_step (stmt) == SQLITE_ROW;
+}
+
+/* Tokens */
+
+gboolean
+hc_store_record_token (HcStore              *self,
+                       const HcTokenRecord  *token,
+                       GError              **error)
+{
+  g_auto_stmt stmt = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+
+  stmt = prepare (self, "INSERT INTO tokens (jti, kind, identity, room_sid, issued_by, "
+                        "date_created, date_expires) VALUES (?, 'guest', ?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, token->jti);
+  bind_text (stmt, 2, token->identity);
+  bind_text (stmt, 3, token->room_sid);
+  bind_text (stmt, 4, token->issued_by);
+  sqlite3_bind_int64 (stmt, 5, token->date_created);
+  sqlite3_bind_int64 (stmt, 6, token->date_expires);
+  return run_step (self, stmt, error);
+}
+
+gboolean
+hc_store_revoke_token (HcStore     *self,
+                       const char  *jti,
+                       const char  *room_sid,
+                       gint64       now,
+                       GError     **error)
+{
+  g_auto_stmt stmt = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+
+  stmt = prepare (self, "UPDATE tokens SET date_revoked = coalesce(date_revoked, ?) "
+                        "WHERE jti = ? AND room_sid = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, now);
+  bind_text (stmt, 2, jti);
+  bind_text (stmt, 3, room_sid);
+  if (!run_step (self, stmt, error))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, HC_ERROR, HC_ERROR_NOT_FOUND, "No such guest token in this room");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+hc_store_token_is_revoked (HcStore    *self,
+                           const char *jti)
+{
+  g_auto_stmt stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (HC_IS_STORE (self), TRUE);
+
+  stmt = prepare (self, "SELECT date_revoked IS NOT NULL FROM tokens WHERE jti = ?", NULL);
+  /* When the store cannot answer, fail closed. */
+  if (stmt == NULL)
+    return TRUE;
+  bind_text (stmt, 1, jti);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return sqlite3_column_int (stmt, 0) != 0;
+  return rc != SQLITE_DONE;
+}
+
+GPtrArray *
+hc_store_list_tokens (HcStore     *self,
+                      const char  *room_sid,
+                      gint64       now,
+                      GError     **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) hc_token_record_free);
+  g_auto_stmt stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+
+  stmt = prepare (self, "SELECT jti, identity, room_sid, issued_by, date_created, date_expires, "
+                        "date_revoked FROM tokens WHERE room_sid = ? AND date_revoked IS NULL "
+                        "AND date_expires > ? ORDER BY date_created, rowid", error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, room_sid);
+  sqlite3_bind_int64 (stmt, 2, now);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      HcTokenRecord *token = g_new0 (HcTokenRecord, 1);
+
+      token->jti = column_text (stmt, 0);
+      token->identity = column_text (stmt, 1);
+      token->room_sid = column_text (stmt, 2);
+      token->issued_by = column_text (stmt, 3);
+      token->date_created = sqlite3_column_int64 (stmt, 4);
+      token->date_expires = sqlite3_column_int64 (stmt, 5);
+      token->date_revoked = sqlite3_column_int64 (stmt, 6);
+      g_ptr_array_add (list, token);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, "Could not list tokens");
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+/* Audit */
+
+void
+hc_store_audit (HcStore    *self,
+                const char *event,
+                const char *actor,
+                const char *subject,
+                const char *address)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto_stmt stmt = NULL;
+
+  g_return_if_fail (HC_IS_STORE (self));
+
+  stmt = prepare (self, "INSERT INTO audit (time, event, actor, subject, address) "
+                        "VALUES (?, ?, ?, ?, ?)", &error);
+  if (stmt != NULL)
+    {
+      sqlite3_bind_int64 (stmt, 1, g_get_real_time () / G_USEC_PER_SEC);
+      bind_text (stmt, 2, event);
+      bind_text (stmt, 3, actor);
+      bind_text (stmt, 4, subject);
+      bind_text (stmt, 5, address);
+      run_step (self, stmt, &error);
+    }
+  /* The audit log must not silently lose events: say so loudly. */
+  if (error != NULL)
+    g_critical ("Could not write the audit event %s: %s", event, error->message);
+}
+
+GPtrArray *
+hc_store_list_audit (HcStore  *self,
+                     guint     limit,
+                     GError  **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) hc_audit_record_free);
+  g_auto_stmt stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+
+  stmt = prepare (self, "SELECT id, time, event, actor, subject, address FROM audit "
+                        "ORDER BY id DESC LIMIT ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int (stmt, 1, (int) limit);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      HcAuditRecord *record = g_new0 (HcAuditRecord, 1);
+
+      record->id = sqlite3_column_int64 (stmt, 0);
+      record->time = sqlite3_column_int64 (stmt, 1);
+      record->event = column_text (stmt, 2);
+      record->actor = column_text (stmt, 3);
+      record->subject = column_text (stmt, 4);
+      record->address = column_text (stmt, 5);
+      g_ptr_array_add (list, record);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, "Could not read the audit log");
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
