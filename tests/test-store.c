@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "hc-error.h"
+#include "hc-sid.h"
+#include "hc-store.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct
+{
+  char    *dir;
+  char    *path;
+  HcStore *store;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("hc-store-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->path = g_build_filename (f->dir, "housecalld.db", NULL);
+  f->store = hc_store_open (f->path, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  if (f->store != NULL)
+    g_assert_finalize_object (f->store);
+  dir = g_dir_open (f->dir, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (f->dir, name, NULL);
+      g_unlink (child);
+    }
+  g_rmdir (f->dir);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
+static HcRoomRecord *
+make_room (const char *name,
+           const char *codec)
+{
+  HcRoomRecord *room = g_new0 (HcRoomRecord, 1);
+
+  room->sid = hc_sid_new ("RM");
+  room->unique_name = g_strdup (name);
+  room->type = g_strdup ("group");
+  room->video_codec = g_strdup (codec);
+  room->max_participants = 4;
+  room->date_created = 1800000000;
+  return room;
+}
+
+static void
+test_migrations (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(HcStore) again = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (hc_store_get_schema_version (f->store), >=, 1);
+  /* Opening an up-to-date store migrates nothing and keeps the version. */
+  again = hc_store_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (hc_store_get_schema_version (again), ==,
+                   hc_store_get_schema_version (f->store));
+}
+
+static void
+test_newer_schema_refused (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HcStore) newer = NULL;
+  g_autofree char *command = g_strdup_printf ("sqlite3 '%s' 'PRAGMA user_version = 999'",
+                                              f->path);
+
+  if (g_find_program_in_path ("sqlite3") == NULL)
+    {
+      g_test_skip ("sqlite3 is not installed");
+      return;
+    }
+  g_clear_object (&f->store);
+  g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL));
+  newer = hc_store_open (f->path, &error);
+  g_assert_null (newer);
+  g_assert_error (error, HC_ERROR, HC_ERROR_STORE);
+}
+
+static void
+test_providers (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HcProviderRecord) provider = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+
+  g_assert_true (hc_store_add_provider (f->store, "drsmith", "Dr Smith", "$argon2id$x", &error));
+  g_assert_false (hc_store_add_provider (f->store, "drsmith", "Dr Smith", "$argon2id$y", &error));
+  g_assert_error (error, HC_ERROR, HC_ERROR_INVALID_PARAMETER);
+  g_clear_error (&error);
+
+  provider = hc_store_lookup_provider (f->store, "drsmith", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (provider->display_name, ==, "Dr Smith");
+  g_assert_false (provider->disabled);
+  g_clear_pointer (&provider, hc_provider_record_free);
+
+  g_assert_true (hc_store_set_provider_disabled (f->store, "drsmith", TRUE, &error));
+  provider = hc_store_lookup_provider (f->store, "drsmith", &error);
+  g_assert_true (provider->disabled);
+  g_assert_false (hc_store_set_provider_disabled (f->store, "nobody", TRUE, &error));
+  g_assert_error (error, HC_ERROR, HC_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_null (hc_store_lookup_provider (f->store, "nobody", &error));
+  g_assert_no_error (error);
+  list = hc_store_list_providers (f->store, &error);
+  g_assert_cmpuint (list->len, ==, 1);
+}
+
+static void
+test_rooms (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HcRoomRecord) room = make_room ("visit-1", "H264");
+  g_autoptr(HcRoomRecord) same_name = make_room ("visit-1", "VP8");
+  g_autoptr(HcRoomRecord) found = NULL;
+  g_autoptr(GPtrArray) active = NULL;
+
+  g_assert_true (hc_store_insert_room (f->store, room, &error));
+  /* One room in progress per unique name... */
+  g_assert_false (hc_store_insert_room (f->store, same_name, &error));
+  g_assert_error (error, HC_ERROR, HC_ERROR_ROOM_EXISTS);
+  g_clear_error (&error);
+
+  found = hc_store_find_room (f->store, "visit-1", &error);
+  g_assert_cmpstr (found->sid, ==, room->sid);
+  g_assert_cmpstr (found->video_codec, ==, "H264");
+  g_assert_cmpstr (found->status, ==, "in-progress");
+  g_clear_pointer (&found, hc_room_record_free);
+
+  g_assert_true (hc_store_insert_participant (f->store, "PA1", room->sid, "alice", "provider",
+                                              1800000001, &error));
+  g_assert_cmpint (hc_store_count_connected (f->store, room->sid, NULL), ==, 1);
+  g_assert_true (hc_store_identity_in_room (f->store, "alice", room->sid));
+
+  g_assert_true (hc_store_complete_room (f->store, room->sid, 1800000100, &error));
+  g_assert_cmpint (hc_store_count_connected (f->store, room->sid, NULL), ==, 0);
+  found = hc_store_find_room (f->store, room->sid, &error);
+  g_assert_cmpstr (found->status, ==, "completed");
+  g_assert_cmpint (found->end_time, ==, 1800000100);
+  g_clear_pointer (&found, hc_room_record_free);
+
+  /* ...and the name is free again once the room completed. */
+  g_assert_true (hc_store_insert_room (f->store, same_name, &error));
+  found = hc_store_find_room (f->store, "visit-1", &error);
+  g_assert_cmpstr (found->sid, ==, same_name->sid);
+
+  active = hc_store_list_rooms (f->store, "in-progress", NULL, 50, &error);
+  g_assert_cmpuint (active->len, ==, 1);
+}
+
+static void
+test_tokens (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  HcTokenRecord token = {
+    .jti = "SKx-1", .identity = "interpreter-es", .room_sid = "RMroom", .issued_by = "drsmith",
+    .date_created = 1800000000, .date_expires = 1800003600,
+  };
+
+  g_assert_true (hc_store_record_token (f->store, &token, &error));
+  g_assert_false (hc_store_token_is_revoked (f->store, "SKx-1"));
+  /* Tokens we never minted (from a Twilio-style token server) are not revoked. */
+  g_assert_false (hc_store_token_is_revoked (f->store, "unknown"));
+
+  list = hc_store_list_tokens (f->store, "RMroom", 1800000001, &error);
+  g_assert_cmpuint (list->len, ==, 1);
+  g_clear_pointer (&list, g_ptr_array_unref);
+
+  /* Revoking needs the right room. */
+  g_assert_false (hc_store_revoke_token (f->store, "SKx-1", "RMother", 1800000002, &error));
+  g_assert_error (error, HC_ERROR, HC_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (hc_store_revoke_token (f->store, "SKx-1", "RMroom", 1800000002, &error));
+  g_assert_true (hc_store_token_is_revoked (f->store, "SKx-1"));
+  list = hc_store_list_tokens (f->store, "RMroom", 1800000003, &error);
+  g_assert_cmpuint (list->len, ==, 0);
+}
+
+static void
+test_audit (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GPtrArray) records = NULL;
+  HcAuditRecord *newest;
+
+  hc_store_audit (f->store, "login.succeeded", "drsmith", "SKx-2", "127.0.0.1");
+  hc_store_audit (f->store, "room.created", "drsmith", "RMroom", NULL);
+  records = hc_store_list_audit (f->store, 10, NULL);
+  g_assert_cmpuint (records->len, ==, 2);
+  newest = g_ptr_array_index (records, 0);
+  g_assert_cmpstr (newest->event, ==, "room.created");
+  g_assert_null (newest->address);
+}
+
+static void
+test_survives_kill (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HcStore) reopened = NULL;
+  g_autoptr(HcRoomRecord) found = NULL;
+  g_autoptr(HcRoomRecord) room = make_room ("before-the-crash", "VP8");
+  int status = 0;
+  pid_t pid;
+
+  g_clear_object (&f->store);
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      /* The child writes through its own connection and dies without any
+       * chance to close the database. */
+      HcStore *store = hc_store_open (f->path, NULL);
+
+      if (store == NULL || !hc_store_insert_room (store, room, NULL))
+        _exit (1);
+      hc_store_audit (store, "room.created", NULL, room->sid, NULL);
+      raise (SIGKILL);
+      _exit (2);
+    }
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (WIFSIGNALED (status));
+  g_assert_cmpint (WTERMSIG (status), ==, SIGKILL);
+
+  reopened = hc_store_open (f->path, &error);
+  g_assert_no_error (error);
+  found = hc_store_find_room (reopened, "before-the-crash", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (found);
+  g_assert_cmpstr (found->sid, ==, room->sid);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/store/migrations", Fixture, NULL, fixture_setup, test_migrations,
+              fixture_teardown);
+  g_test_add ("/store/newer-schema-refused", Fixture, NULL, fixture_setup,
+              test_newer_schema_refused, fixture_teardown);
+  g_test_add ("/store/providers", Fixture, NULL, fixture_setup, test_providers, fixture_teardown);
+  g_test_add ("/store/rooms", Fixture, NULL, fixture_setup, test_rooms, fixture_teardown);
+  g_test_add ("/store/tokens", Fixture, NULL, fixture_setup, test_tokens, fixture_teardown);
+  g_test_add ("/store/audit", Fixture, NULL, fixture_setup, test_audit, fixture_teardown);
+  g_test_add ("/store/survives-kill", Fixture, NULL, fixture_setup, test_survives_kill,
+              fixture_teardown);
+  return g_test_run ();
+}
