@@ -88,8 +88,9 @@ test_newer_schema_refused (Fixture       *f,
   g_autoptr(HcStore) newer = NULL;
   g_autofree char *command = g_strdup_printf ("sqlite3 '%s' 'PRAGMA user_version = 999'",
                                               f->path);
+  g_autofree char *sqlite3 = g_find_program_in_path ("sqlite3");
 
-  if (g_find_program_in_path ("sqlite3") == NULL)
+  if (sqlite3 == NULL)
     {
       g_test_skip ("sqlite3 is not installed");
       return;
