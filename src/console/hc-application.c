@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+#define G_LOG_DOMAIN "HcApplication"
+
+#include "config.h"
+
+#include "hc-application.h"
+#include "hc-window.h"
+
+#include <glib/gi18n.h>
+
+struct _HcApplication
+{
+  AdwApplication parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (HcApplication, hc_application, ADW_TYPE_APPLICATION)
+
+static void
+hc_application_quit_action (GSimpleAction *action,
+                            GVariant      *parameter,
+                            gpointer       user_data)
+{
+  HcApplication *self = user_data;
+
+  g_application_quit (G_APPLICATION (self));
+}
+
+static void
+hc_application_about_action (GSimpleAction *action,
+                             GVariant      *parameter,
+                             gpointer       user_data)
+{
+  HcApplication *self = user_data;
+  GtkWindow *parent;
+  GtkWidget *about;
+
+  parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "application-name", _("Housecall"),
+                        "application-icon", APP_ID,
+                        "comments", _("See your patients by video: a live waiting room, "
+                                      "visits and interpreters in one place."),
+                        "developer-name", _("The Housecall developers"),
+                        "version", PACKAGE_VERSION,
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        /* Translators: put your names here, one per line. */
+                        "translator-credits", _("translator-credits"),
+                        "transient-for", parent,
+                        "modal", parent != NULL,
+                        NULL);
+
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static const GActionEntry app_actions[] = {
+  { "quit", hc_application_quit_action },
+  { "about", hc_application_about_action },
+};
+
+static void
+hc_application_startup (GApplication *application)
+{
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  HcApplication *self = HC_APPLICATION (application);
+
+  G_APPLICATION_CLASS (hc_application_parent_class)->startup (application);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self),
+                                   app_actions, G_N_ELEMENTS (app_actions),
+                                   self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+
+  gtk_window_set_default_icon_name (APP_ID);
+}
+
+static void
+hc_application_activate (GApplication *application)
+{
+  HcApplication *self = HC_APPLICATION (application);
+  GtkWindow *window;
+
+  /* A second launch raises the window the first one opened. */
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (window == NULL)
+    window = GTK_WINDOW (hc_window_new (self));
+
+  gtk_window_present (window);
+}
+
+static void
+hc_application_class_init (HcApplicationClass *klass)
+{
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  app_class->startup = hc_application_startup;
+  app_class->activate = hc_application_activate;
+}
+
+static void
+hc_application_init (HcApplication *self)
+{
+}
+
+HcApplication *
+hc_application_new (const char        *application_id,
+                    GApplicationFlags  flags)
+{
+  g_return_val_if_fail (application_id != NULL, NULL);
+
+  /* The resources live under one path whatever the application id, so that the
+   * development build (….Devel) finds the same templates and shortcuts window. */
+  return g_object_new (HC_TYPE_APPLICATION,
+                       "application-id", application_id,
+                       "flags", flags,
+                       "resource-base-path", "/org/housecall/Console",
+                       NULL);
+}
