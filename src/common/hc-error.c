@@ -62,6 +62,10 @@ static const ErrorInfo error_table[] = {
   { HC_ERROR_MESSAGE_TOO_LARGE, "message-too-large", 413 },
   { HC_ERROR_AUTH_TIMEOUT, "auth-timeout", 401 },
 
+  { HC_ERROR_MEDIA_UNAVAILABLE, "media-unavailable", 503 },
+  { HC_ERROR_NOT_PUBLISHING, "not-publishing", 400 },
+  { HC_ERROR_BAD_SDP, "bad-sdp", 400 },
+
   { HC_ERROR_CONFIG_INVALID, "config-invalid", 500 },
   { HC_ERROR_STORE, "store-error", 500 },
 };

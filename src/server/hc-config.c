@@ -29,7 +29,8 @@ static const struct
                 "guest-ttl", "guest-max-ttl", NULL } },
   { "login", { "max-failures-per-account", "max-failures-per-address", "lockout-seconds",
                NULL } },
-  { "janus", { "admin-secret-file", NULL } },
+  { "janus", { "admin-secret-file", "mode", "binary", "ws-port", "rtp-port-range",
+                "ice-enforce-list", "nat-1-1", "servers", NULL } },
 };
 
 HcConfig *
@@ -47,6 +48,8 @@ hc_config_new (void)
   config->login_max_failures_per_account = 5;
   config->login_max_failures_per_address = 20;
   config->login_lockout_seconds = 900;
+  config->janus_mode = g_strdup ("embedded");
+  config->janus_rtp_port_range = g_strdup ("20000-40000");
   return config;
 }
 
@@ -69,6 +72,12 @@ hc_config_free (HcConfig *config)
   g_clear_pointer (&config->janus_admin_secret, g_bytes_unref);
   g_free (config->api_key_secret_file);
   g_free (config->janus_admin_secret_file);
+  g_free (config->janus_mode);
+  g_free (config->janus_binary);
+  g_free (config->janus_rtp_port_range);
+  g_free (config->janus_ice_enforce_list);
+  g_free (config->janus_nat_1_1);
+  g_strfreev (config->janus_servers);
   g_free (config);
 }
 
@@ -262,6 +271,50 @@ read_path (GKeyFile        *file,
   return TRUE;
 }
 
+static gboolean
+check_port_range (const char *range)
+{
+  g_auto(GStrv) parts = range ? g_strsplit (range, "-", 3) : NULL;
+  guint64 min = 0, max = 0;
+
+  return parts != NULL && g_strv_length (parts) == 2 &&
+         g_ascii_string_to_unsigned (parts[0], 10, 1024, 65535, &min, NULL) &&
+         g_ascii_string_to_unsigned (parts[1], 10, 1024, 65535, &max, NULL) && min < max;
+}
+
+static gboolean
+read_servers (GKeyFile  *file,
+              HcConfig  *config,
+              GError   **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_auto(GStrv) list = g_key_file_get_string_list (file, "janus", "servers", NULL, &local_error);
+  g_autoptr(GPtrArray) servers = g_ptr_array_new_with_free_func (g_free);
+
+  if (list == NULL)
+    return TRUE;
+  for (guint i = 0; list[i] != NULL; i++)
+    {
+      g_autoptr(GUri) uri = NULL;
+
+      g_strstrip (list[i]);
+      if (*list[i] == '\0')
+        continue;
+      uri = g_uri_parse (list[i], G_URI_FLAGS_NONE, NULL);
+      if (uri == NULL || (g_strcmp0 (g_uri_get_scheme (uri), "ws") != 0 &&
+                          g_strcmp0 (g_uri_get_scheme (uri), "wss") != 0))
+        return config_error (error, "janus", "servers", "“%s” is not a ws:// or wss:// URL",
+                             list[i]);
+      g_ptr_array_add (servers, g_strdup (list[i]));
+    }
+  g_ptr_array_add (servers, NULL);
+  g_strfreev (config->janus_servers);
+  config->janus_servers = servers->len > 1 ? (char **) g_ptr_array_free (g_steal_pointer (&servers),
+                                                                          FALSE)
+                                           : NULL;
+  return TRUE;
+}
+
 gboolean
 hc_config_load (HcConfig    *config,
                 const char  *path,
@@ -313,8 +366,34 @@ hc_config_load (HcConfig    *config,
                   &config->login_max_failures_per_address, error) ||
       !read_uint (file, "login", "lockout-seconds", 1, 86400, &config->login_lockout_seconds,
                   error) ||
-      !read_path (file, config, "janus", "admin-secret-file", &janus_secret_file, error))
+      !read_path (file, config, "janus", "admin-secret-file", &janus_secret_file, error) ||
+      !read_string (file, "janus", "mode", &config->janus_mode, error) ||
+      !read_string (file, "janus", "binary", &config->janus_binary, error) ||
+      !read_uint (file, "janus", "ws-port", 0, 65535, &config->janus_ws_port, error) ||
+      !read_string (file, "janus", "rtp-port-range", &config->janus_rtp_port_range, error) ||
+      !read_string (file, "janus", "ice-enforce-list", &config->janus_ice_enforce_list, error) ||
+      !read_string (file, "janus", "nat-1-1", &config->janus_nat_1_1, error) ||
+      !read_servers (file, config, error))
     return FALSE;
+
+  if (config->janus_mode == NULL)
+    config->janus_mode = g_strdup ("embedded");
+  if (config->janus_rtp_port_range == NULL)
+    config->janus_rtp_port_range = g_strdup ("20000-40000");
+  if (strcmp (config->janus_mode, "embedded") != 0 && strcmp (config->janus_mode, "external") != 0)
+    return config_error (error, "janus", "mode", "must be embedded or external, not “%s”",
+                         config->janus_mode);
+  if (strcmp (config->janus_mode, "external") == 0 && config->janus_servers == NULL)
+    return config_error (error, "janus", "servers",
+                         "external mode needs at least one ws:// URL of a Janus server");
+  if (!check_port_range (config->janus_rtp_port_range))
+    return config_error (error, "janus", "rtp-port-range",
+                         "“%s” is not MIN-MAX with 1024 ≤ MIN < MAX ≤ 65535",
+                         config->janus_rtp_port_range);
+  for (const char *p = config->janus_ice_enforce_list; p != NULL && *p; p++)
+    if (!g_ascii_isalnum (*p) && strchr (".,:-_", *p) == NULL)
+      return config_error (error, "janus", "ice-enforce-list",
+                           "must be interface names or addresses separated by commas");
 
   if (config->clinic_name == NULL)
     config->clinic_name = g_strdup ("Housecall");

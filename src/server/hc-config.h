@@ -31,6 +31,14 @@ typedef struct
 
   GBytes    *janus_admin_secret;
 
+  char      *janus_mode;             /* "embedded" or "external" */
+  char      *janus_binary;
+  guint      janus_ws_port;          /* 0: pick a free port */
+  char      *janus_rtp_port_range;
+  char      *janus_ice_enforce_list;
+  char      *janus_nat_1_1;
+  char     **janus_servers;          /* external mode: ws:// URLs */
+
   char      *api_key_secret_file;
   char      *janus_admin_secret_file;
 } HcConfig;

@@ -4,6 +4,7 @@
 #include <libsoup/soup.h>
 
 #include "hc-http.h"
+#include "hc-media.h"
 #include "hc-rate-limiter.h"
 #include "hc-server.h"
 #include "hc-token.h"
@@ -23,6 +24,7 @@ struct _HcServer
   HcRateLimiter *login_by_account;
   HcRateLimiter *login_by_address;
   GPtrArray     *sessions;       /* HcSignalSession, the open signaling sockets */
+  HcMedia       *media;
   guint16        port;
 };
 

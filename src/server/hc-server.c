@@ -368,6 +368,7 @@ hc_server_dispose (GObject *object)
       g_clear_pointer (&self->sessions, g_ptr_array_unref);
     }
   g_clear_object (&self->soup);
+  g_clear_object (&self->media);
   g_clear_object (&self->store);
   g_clear_object (&self->login_by_account);
   g_clear_object (&self->login_by_address);
@@ -414,6 +415,7 @@ hc_server_new (HcConfig *config,
                                                 config->login_lockout_seconds);
   self->login_by_address = hc_rate_limiter_new (config->login_max_failures_per_address,
                                                 config->login_lockout_seconds);
+  self->media = hc_media_new (config);
   return self;
 }
 
@@ -467,6 +469,13 @@ hc_server_start (HcServer  *self,
       return FALSE;
     }
 
+  if (!hc_media_start (self->media, error))
+    {
+      soup_server_disconnect (self->soup);
+      g_clear_object (&self->soup);
+      return FALSE;
+    }
+
   uris = soup_server_get_uris (self->soup);
   self->port = uris ? (guint16) g_uri_get_port (uris->data) : self->config->listen_port;
   for (GSList *l = uris; l != NULL; l = l->next)
@@ -479,6 +488,18 @@ hc_server_stop (HcServer *self)
 {
   g_return_if_fail (HC_IS_SERVER (self));
 
+  if (self->sessions != NULL)
+    {
+      /* Close every socket so that participants leave and their Janus
+       * handles go before Janus does. */
+      g_autoptr(GPtrArray) sessions = snapshot_sessions (self);
+
+      for (guint i = 0; i < sessions->len; i++)
+        g_signal_handlers_disconnect_by_data (g_ptr_array_index (sessions, i), self);
+      g_ptr_array_set_size (self->sessions, 0);
+    }
+  if (self->media != NULL)
+    hc_media_stop (self->media);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
 }
@@ -488,6 +509,13 @@ hc_server_get_port (HcServer *self)
 {
   g_return_val_if_fail (HC_IS_SERVER (self), 0);
   return self->port;
+}
+
+GPid
+hc_server_get_janus_pid (HcServer *self)
+{
+  g_return_val_if_fail (HC_IS_SERVER (self), 0);
+  return self->media ? hc_media_get_janus_pid (self->media) : 0;
 }
 
 HcStore *

@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "hc-media-room.h"
 #include "hc-server-private.h"
 #include "hc-signal-session.h"
 #include "hc-sid.h"
@@ -13,6 +14,9 @@
 #define CLOSE_AUTH_FAILED   4401
 #define CLOSE_REVOKED       4403
 #define CLOSE_ROOM_ENDED    4410
+#define CLOSE_IDLE          4408
+
+#define MAX_SDP (60 * 1024)
 
 enum {
   SIGNAL_CLOSED,
@@ -20,6 +24,18 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
+
+/* One subscription: this client receiving one remote participant. */
+typedef struct
+{
+  char    *participant;        /* the remote participant's SID */
+  guint64  handle;
+  char    *video_mid;
+  gboolean started;
+  gint     substream;
+  gint     temporal;
+  gboolean paused;
+} Subscription;
 
 struct _HcSignalSession
 {
@@ -30,27 +46,103 @@ struct _HcSignalSession
   char                    *address;
   HcTokenClaims           *claims;      /* NULL until authenticated */
   HcRoomRecord            *room;        /* NULL until joined */
+  HcMediaRoom             *media_room;
   char                    *participant_sid;
   guint                    auth_timeout_id;
   guint                    expiry_id;
+  guint                    idle_id;
+  gint64                   last_activity;
+  double                   rate_tokens;
+  gint64                   rate_updated;
   gboolean                 closed;
+
+  /* Publishing. */
+  HcJanus                 *janus;       /* the Janus this session's handles live on */
+  guint64                  publisher_handle;
+  guint64                  feed_id;
+  gboolean                 publishing;
+  gboolean                 publish_pending;
+  gboolean                 has_audio;
+  gboolean                 has_video;
+  gboolean                 simulcast;
+  gboolean                 audio_muted;
+  gboolean                 video_muted;
+  GPtrArray               *early_candidates; /* JsonNode, before the publisher handle exists */
+  guint                    media_generation;  /* bumped when Janus goes away */
+
+  GHashTable              *subscriptions;     /* participant SID → Subscription */
 };
 
 G_DEFINE_FINAL_TYPE (HcSignalSession, hc_signal_session, G_TYPE_OBJECT)
 
 static void
-send_node (HcSignalSession *self,
-           JsonNode        *node)
+subscription_free (Subscription *sub)
 {
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_free (sub->participant);
+  g_free (sub->video_mid);
+  g_free (sub);
+}
+
+static HcMedia *
+get_media (HcSignalSession *self)
+{
+  return self->server->media;
+}
+
+void
+hc_signal_session_send (HcSignalSession *self,
+                        JsonNode        *node)
+{
+  g_autoptr(JsonGenerator) generator = NULL;
   g_autofree char *text = NULL;
+
+  g_return_if_fail (HC_IS_SIGNAL_SESSION (self));
 
   if (self->closed || soup_websocket_connection_get_state (self->connection) !=
                         SOUP_WEBSOCKET_STATE_OPEN)
     return;
+  generator = json_generator_new ();
   json_generator_set_root (generator, node);
   text = json_generator_to_data (generator, NULL);
   soup_websocket_connection_send_text (self->connection, text);
+}
+
+static void
+send_builder (HcSignalSession *self,
+              JsonBuilder     *builder)
+{
+  g_autoptr(JsonNode) node = json_builder_get_root (builder);
+
+  hc_signal_session_send (self, node);
+}
+
+/* Starts a reply object: {"type": type, "id": request_id}. */
+static JsonBuilder *
+begin_reply (const char *type,
+             const char *request_id)
+{
+  JsonBuilder *builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, type);
+  if (request_id != NULL)
+    {
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, request_id);
+    }
+  return builder;
+}
+
+static void
+send_simple (HcSignalSession *self,
+             const char      *type,
+             const char      *request_id)
+{
+  g_autoptr(JsonBuilder) builder = begin_reply (type, request_id);
+
+  json_builder_end_object (builder);
+  send_builder (self, builder);
 }
 
 static void
@@ -66,7 +158,7 @@ send_error (HcSignalSession *self,
   json_object_remove_member (object, "status");
   if (request_id != NULL)
     json_object_set_string_member (object, "id", request_id);
-  send_node (self, node);
+  hc_signal_session_send (self, node);
 }
 
 static void
@@ -94,11 +186,232 @@ close_with (HcSignalSession *self,
     soup_websocket_connection_close (self->connection, code, reason);
 }
 
+/* Reads a string member; NULL when absent or not a string. */
+static const char *
+get_string (JsonObject *object,
+            const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+/* Reads an optional boolean member; FALSE with @ok cleared on a wrong type. */
+static gboolean
+get_bool (JsonObject *object,
+          const char *name,
+          gboolean    fallback,
+          gboolean   *ok)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL)
+    return fallback;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    {
+      *ok = FALSE;
+      return fallback;
+    }
+  return json_node_get_boolean (node);
+}
+
+static gboolean
+sdp_is_plausible (const char *sdp)
+{
+  return sdp != NULL && strlen (sdp) <= MAX_SDP && g_str_has_prefix (sdp, "v=0") &&
+         strstr (sdp, "\nm=") != NULL && g_utf8_validate (sdp, -1, NULL);
+}
+
+static JsonObject *
+make_jsep (const char *type,
+           const char *sdp)
+{
+  JsonObject *jsep = json_object_new ();
+
+  json_object_set_string_member (jsep, "type", type);
+  json_object_set_string_member (jsep, "sdp", sdp);
+  return jsep;
+}
+
+/* Participants and events */
+
+const char *
+hc_signal_session_get_participant_sid (HcSignalSession *self)
+{
+  g_return_val_if_fail (HC_IS_SIGNAL_SESSION (self), NULL);
+  return self->participant_sid;
+}
+
+static void
+build_participant (HcSignalSession *self,
+                   JsonBuilder     *builder,
+                   gboolean         with_state)
+{
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "sid");
+  json_builder_add_string_value (builder, self->participant_sid);
+  json_builder_set_member_name (builder, "identity");
+  json_builder_add_string_value (builder, self->claims->identity);
+  if (with_state)
+    {
+      json_builder_set_member_name (builder, "publishing");
+      json_builder_add_boolean_value (builder, self->publishing);
+      json_builder_set_member_name (builder, "audio_muted");
+      json_builder_add_boolean_value (builder, self->audio_muted);
+      json_builder_set_member_name (builder, "video_muted");
+      json_builder_add_boolean_value (builder, self->video_muted);
+    }
+  json_builder_end_object (builder);
+}
+
+JsonNode *
+hc_signal_session_participant_event (HcSignalSession *self,
+                                     const char      *type)
+{
+  g_autoptr(JsonBuilder) builder = begin_reply (type, NULL);
+
+  g_return_val_if_fail (HC_IS_SIGNAL_SESSION (self), NULL);
+
+  json_builder_set_member_name (builder, "participant");
+  build_participant (self, builder, FALSE);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+static void
+broadcast_track_event (HcSignalSession *self,
+                       const char      *type)
+{
+  g_autoptr(JsonBuilder) builder = begin_reply (type, NULL);
+  g_autoptr(JsonNode) node = NULL;
+
+  json_builder_set_member_name (builder, "participant");
+  build_participant (self, builder, FALSE);
+  if (strcmp (type, "track-published") == 0)
+    {
+      json_builder_set_member_name (builder, "audio");
+      json_builder_add_boolean_value (builder, self->has_audio);
+      json_builder_set_member_name (builder, "video");
+      json_builder_add_boolean_value (builder, self->has_video);
+      json_builder_set_member_name (builder, "simulcast");
+      json_builder_add_boolean_value (builder, self->simulcast);
+    }
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  if (self->media_room != NULL)
+    hc_media_room_broadcast (self->media_room, node, self);
+}
+
+/* Media teardown */
+
+static void
+detach_handle (HcSignalSession *self,
+               guint64          handle)
+{
+  if (handle == 0)
+    return;
+  hc_media_unregister_handle (get_media (self), handle);
+  if (self->janus != NULL)
+    hc_janus_detach (self->janus, handle);
+}
+
+static void
+drop_subscriptions (HcSignalSession *self,
+                    gboolean         detach)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->subscriptions);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Subscription *sub = value;
+
+      if (detach)
+        detach_handle (self, sub->handle);
+      else
+        hc_media_unregister_handle (get_media (self), sub->handle);
+      g_hash_table_iter_remove (&iter);
+    }
+}
+
+/* Tells everyone subscribed to us that our tracks are gone. */
+static void
+unpublish (HcSignalSession *self,
+           gboolean         detach)
+{
+  gboolean was_publishing = self->publishing;
+
+  if (detach)
+    detach_handle (self, self->publisher_handle);
+  else if (self->publisher_handle != 0)
+    hc_media_unregister_handle (get_media (self), self->publisher_handle);
+  self->publisher_handle = 0;
+  self->publishing = FALSE;
+  self->publish_pending = FALSE;
+  g_ptr_array_set_size (self->early_candidates, 0);
+
+  if (was_publishing && self->media_room != NULL)
+    {
+      GPtrArray *members = hc_media_room_get_members (self->media_room);
+
+      broadcast_track_event (self, "track-unpublished");
+      for (guint i = 0; i < members->len; i++)
+        {
+          HcSignalSession *member = g_ptr_array_index (members, i);
+
+          if (member != self)
+            hc_signal_session_drop_subscription (member, self->participant_sid);
+        }
+      if (self->participant_sid != NULL)
+        hc_media_room_talking (self->media_room, self->participant_sid, FALSE);
+    }
+}
+
+void
+hc_signal_session_drop_subscription (HcSignalSession *self,
+                                     const char      *participant_sid)
+{
+  Subscription *sub;
+
+  g_return_if_fail (HC_IS_SIGNAL_SESSION (self));
+
+  sub = g_hash_table_lookup (self->subscriptions, participant_sid);
+  if (sub == NULL)
+    return;
+  detach_handle (self, sub->handle);
+  g_hash_table_remove (self->subscriptions, participant_sid);
+}
+
+void
+hc_signal_session_media_lost (HcSignalSession *self)
+{
+  g_return_if_fail (HC_IS_SIGNAL_SESSION (self));
+
+  /* The handles died with Janus: forget them without detaching. */
+  self->media_generation++;
+  unpublish (self, FALSE);
+  drop_subscriptions (self, FALSE);
+  g_clear_object (&self->janus);
+}
+
 static void
 leave_room (HcSignalSession *self)
 {
   g_autoptr(GError) error = NULL;
 
+  unpublish (self, TRUE);
+  drop_subscriptions (self, TRUE);
+  g_clear_object (&self->janus);
+  if (self->media_room != NULL)
+    {
+      g_autoptr(HcMediaRoom) room = g_steal_pointer (&self->media_room);
+
+      hc_media_room_remove_member (room, self);
+    }
   if (self->participant_sid != NULL &&
       !hc_store_disconnect_participant (hc_server_get_store (self->server), self->participant_sid,
                                         hc_server_now (), &error))
@@ -106,6 +419,8 @@ leave_room (HcSignalSession *self)
   g_clear_pointer (&self->participant_sid, g_free);
   g_clear_pointer (&self->room, hc_room_record_free);
 }
+
+/* Timers */
 
 static gboolean
 on_auth_timeout (gpointer user_data)
@@ -130,26 +445,22 @@ on_token_expired (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-send_simple (HcSignalSession *self,
-             const char      *type,
-             const char      *request_id)
+static gboolean
+on_idle_check (gpointer user_data)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) node = NULL;
+  HcSignalSession *self = user_data;
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, type);
-  if (request_id != NULL)
+  if (g_get_monotonic_time () - self->last_activity > HC_SIGNAL_IDLE_TIMEOUT_SECONDS * G_USEC_PER_SEC)
     {
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, request_id);
+      self->idle_id = 0;
+      g_debug ("Closing a signaling socket that went silent");
+      close_with (self, CLOSE_IDLE, "idle");
+      return G_SOURCE_REMOVE;
     }
-  json_builder_end_object (builder);
-  node = json_builder_get_root (builder);
-  send_node (self, node);
+  return G_SOURCE_CONTINUE;
 }
+
+/* authenticate, join */
 
 static void
 handle_authenticate (HcSignalSession *self,
@@ -157,9 +468,8 @@ handle_authenticate (HcSignalSession *self,
                      const char      *request_id)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) node = NULL;
-  JsonNode *token_node = json_object_get_member (message, "token");
+  g_autoptr(JsonBuilder) builder = NULL;
+  const char *token = get_string (message, "token");
   gint64 now = hc_server_now ();
 
   if (self->claims != NULL)
@@ -167,15 +477,14 @@ handle_authenticate (HcSignalSession *self,
       send_error (self, HC_ERROR_MESSAGE_OUT_OF_ORDER, "Already authenticated", request_id);
       return;
     }
-  if (token_node == NULL || !JSON_NODE_HOLDS_VALUE (token_node) ||
-      json_node_get_value_type (token_node) != G_TYPE_STRING)
+  if (token == NULL)
     {
       send_error (self, HC_ERROR_TOKEN_MISSING, "authenticate needs a token string", request_id);
       close_with (self, CLOSE_AUTH_FAILED, "no token");
       return;
     }
 
-  self->claims = hc_server_verify_token (self->server, json_node_get_string (token_node), &error);
+  self->claims = hc_server_verify_token (self->server, token, &error);
   if (self->claims == NULL)
     {
       send_gerror (self, error, request_id);
@@ -186,21 +495,13 @@ handle_authenticate (HcSignalSession *self,
   self->expiry_id = g_timeout_add_seconds ((guint) MAX (1, self->claims->exp - now),
                                            on_token_expired, self);
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, "authenticated");
-  if (request_id != NULL)
-    {
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, request_id);
-    }
+  builder = begin_reply ("authenticated", request_id);
   json_builder_set_member_name (builder, "identity");
   json_builder_add_string_value (builder, self->claims->identity);
   json_builder_set_member_name (builder, "role");
   json_builder_add_string_value (builder, hc_role_to_string (self->claims->role));
   json_builder_end_object (builder);
-  node = json_builder_get_root (builder);
-  send_node (self, node);
+  send_builder (self, builder);
 }
 
 /* Finds the room a join names, or creates it ad hoc when the token allows. */
@@ -231,7 +532,7 @@ resolve_room (HcSignalSession  *self,
                    "This access token may not create rooms, and no such room is in progress");
       return NULL;
     }
-  if (g_str_has_prefix (name, HC_SID_PREFIX_ROOM) && hc_sid_is_valid (name, NULL))
+  if (hc_sid_is_valid (name, HC_SID_PREFIX_ROOM))
     {
       g_set_error (error, HC_ERROR, HC_ERROR_NOT_FOUND, "No such room");
       return NULL;
@@ -250,11 +551,11 @@ handle_join (HcSignalSession *self,
   HcStore *store = hc_server_get_store (self->server);
   g_autoptr(GError) error = NULL;
   g_autoptr(HcRoomRecord) room = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
   g_autofree char *participant_sid = NULL;
-  JsonNode *room_node = json_object_get_member (message, "room");
-  const char *name;
+  const char *name = get_string (message, "room");
+  const char *dominant;
+  GPtrArray *members;
   gint connected;
 
   if (self->room != NULL)
@@ -263,14 +564,11 @@ handle_join (HcSignalSession *self,
                   request_id);
       return;
     }
-  if (room_node == NULL || !JSON_NODE_HOLDS_VALUE (room_node) ||
-      json_node_get_value_type (room_node) != G_TYPE_STRING ||
-      !hc_name_is_valid (json_node_get_string (room_node), 128))
+  if (name == NULL || !hc_name_is_valid (name, 128))
     {
       send_error (self, HC_ERROR_MESSAGE_MALFORMED, "join needs a room name or SID", request_id);
       return;
     }
-  name = json_node_get_string (room_node);
 
   /* The token may have been revoked since it authenticated. */
   if (hc_store_token_is_revoked (store, self->claims->jti))
@@ -310,15 +608,9 @@ handle_join (HcSignalSession *self,
     }
   self->participant_sid = g_steal_pointer (&participant_sid);
   self->room = g_steal_pointer (&room);
+  self->media_room = g_object_ref (hc_media_get_room (get_media (self), self->room));
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "type");
-  json_builder_add_string_value (builder, "joined");
-  if (request_id != NULL)
-    {
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, request_id);
-    }
+  builder = begin_reply ("joined", request_id);
   json_builder_set_member_name (builder, "room");
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "sid");
@@ -337,9 +629,760 @@ handle_join (HcSignalSession *self,
   json_builder_set_member_name (builder, "identity");
   json_builder_add_string_value (builder, self->claims->identity);
   json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "participants");
+  json_builder_begin_array (builder);
+  members = hc_media_room_get_members (self->media_room);
+  for (guint i = 0; i < members->len; i++)
+    build_participant (g_ptr_array_index (members, i), builder, TRUE);
+  json_builder_end_array (builder);
+  dominant = hc_media_room_get_dominant_speaker (self->media_room);
+  json_builder_set_member_name (builder, "dominant_speaker");
+  if (dominant != NULL)
+    json_builder_add_string_value (builder, dominant);
+  else
+    json_builder_add_null_value (builder);
   json_builder_end_object (builder);
-  node = json_builder_get_root (builder);
-  send_node (self, node);
+  send_builder (self, builder);
+
+  hc_media_room_add_member (self->media_room, self);
+}
+
+/* publish */
+
+typedef struct
+{
+  HcSignalSession *self;
+  char            *request_id;
+  char            *sdp;
+  char            *participant;   /* subscribe: the remote participant */
+  guint64          janus_room;
+  guint            generation;
+} MediaRequest;
+
+static void
+media_request_free (MediaRequest *request)
+{
+  g_object_unref (request->self);
+  g_free (request->request_id);
+  g_free (request->sdp);
+  g_free (request->participant);
+  g_free (request);
+}
+
+static MediaRequest *
+media_request_new (HcSignalSession *self,
+                   const char      *request_id,
+                   const char      *sdp)
+{
+  MediaRequest *request = g_new0 (MediaRequest, 1);
+
+  request->self = g_object_ref (self);
+  request->request_id = g_strdup (request_id);
+  request->sdp = g_strdup (sdp);
+  request->generation = self->media_generation;
+  return request;
+}
+
+/* Whether the world changed under an async step: socket closed, room left,
+ * or Janus restarted. */
+static gboolean
+media_request_stale (MediaRequest *request)
+{
+  HcSignalSession *self = request->self;
+
+  return self->closed || self->media_room == NULL ||
+         request->generation != self->media_generation;
+}
+
+static void
+fail_publish (MediaRequest *request,
+              const GError *error)
+{
+  HcSignalSession *self = request->self;
+
+  if (self->publisher_handle != 0)
+    detach_handle (self, self->publisher_handle);
+  self->publisher_handle = 0;
+  self->publish_pending = FALSE;
+  g_ptr_array_set_size (self->early_candidates, 0);
+  send_gerror (self, error, request->request_id);
+}
+
+static void
+on_published (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  MediaRequest *request = user_data;
+  HcSignalSession *self = request->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) reply = hc_janus_message_finish (HC_JANUS (source), result, &error);
+  g_autoptr(JsonBuilder) builder = NULL;
+  JsonObject *jsep;
+  const char *answer;
+
+  if (media_request_stale (request))
+    goto out;
+  jsep = reply ? json_object_get_object_member (reply, "jsep") : NULL;
+  answer = jsep ? json_object_get_string_member_with_default (jsep, "sdp", NULL) : NULL;
+  if (answer == NULL)
+    {
+      g_autoptr(GError) public_error = NULL;
+
+      if (error != NULL)
+        g_debug ("Janus refused a publisher offer: %s", error->message);
+      public_error = g_error_new (HC_ERROR, HC_ERROR_BAD_SDP,
+                                  "The media server did not accept the offer");
+      fail_publish (request, public_error);
+      goto out;
+    }
+
+  self->publishing = TRUE;
+  self->publish_pending = FALSE;
+  builder = begin_reply ("published", request->request_id);
+  json_builder_set_member_name (builder, "sdp");
+  json_builder_add_string_value (builder, answer);
+  json_builder_set_member_name (builder, "simulcast");
+  json_builder_add_boolean_value (builder, self->simulcast);
+  json_builder_set_member_name (builder, "video_codec");
+  json_builder_add_string_value (builder, self->room->video_codec);
+  json_builder_end_object (builder);
+  send_builder (self, builder);
+  broadcast_track_event (self, "track-published");
+
+out:
+  media_request_free (request);
+}
+
+static void
+on_publisher_attached (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  MediaRequest *request = user_data;
+  HcSignalSession *self = request->self;
+  HcJanus *janus = HC_JANUS (source);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(JsonObject) jsep = NULL;
+  guint64 handle = hc_janus_attach_finish (janus, result, &error);
+
+  if (handle != 0 && media_request_stale (request))
+    {
+      hc_janus_detach (janus, handle);
+      media_request_free (request);
+      return;
+    }
+  if (media_request_stale (request))
+    {
+      media_request_free (request);
+      return;
+    }
+  if (handle == 0 || hc_media_room_get_janus (self->media_room) != janus)
+    {
+      g_autoptr(GError) public_error = g_error_new (HC_ERROR, HC_ERROR_MEDIA_UNAVAILABLE,
+                                                    "The media server is restarting; try again");
+      fail_publish (request, public_error);
+      media_request_free (request);
+      return;
+    }
+  self->publisher_handle = handle;
+  hc_media_register_handle (get_media (self), handle, self);
+
+  body = json_object_new ();
+  json_object_set_string_member (body, "request", "joinandconfigure");
+  json_object_set_string_member (body, "ptype", "publisher");
+  json_object_set_int_member (body, "room", (gint64) request->janus_room);
+  json_object_set_int_member (body, "id", (gint64) self->feed_id);
+  json_object_set_string_member (body, "display", self->participant_sid);
+  json_object_set_boolean_member (body, "audio", self->has_audio);
+  json_object_set_boolean_member (body, "video", self->has_video);
+  jsep = make_jsep ("offer", request->sdp);
+  hc_janus_message_async (janus, handle, body, jsep, NULL, on_published, request);
+
+  /* Candidates that arrived while the handle was being attached. */
+  for (guint i = 0; i < self->early_candidates->len; i++)
+    hc_janus_trickle (janus, handle, g_ptr_array_index (self->early_candidates, i));
+  g_ptr_array_set_size (self->early_candidates, 0);
+}
+
+static void
+on_publish_room_ready (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  MediaRequest *request = user_data;
+  HcSignalSession *self = request->self;
+  g_autoptr(GError) error = NULL;
+  HcJanus *janus = hc_media_room_ensure_finish (HC_MEDIA_ROOM (source), result,
+                                                &request->janus_room, &error);
+
+  if (media_request_stale (request))
+    {
+      media_request_free (request);
+      return;
+    }
+  if (janus == NULL)
+    {
+      fail_publish (request, error);
+      media_request_free (request);
+      return;
+    }
+  g_set_object (&self->janus, janus);
+  hc_janus_attach_async (janus, NULL, on_publisher_attached, request);
+}
+
+static guint64
+random_feed_id (void)
+{
+  guint64 id = 0;
+
+  hc_random_bytes ((guint8 *) &id, sizeof id);
+  return (id & ((G_GUINT64_CONSTANT (1) << 53) - 1)) | 1;
+}
+
+static void
+handle_publish (HcSignalSession *self,
+                JsonObject      *message,
+                const char      *request_id)
+{
+  const char *sdp = get_string (message, "sdp");
+  gboolean ok = TRUE;
+  gboolean audio = get_bool (message, "audio", TRUE, &ok);
+  gboolean video = get_bool (message, "video", TRUE, &ok);
+
+  if (!ok)
+    {
+      send_error (self, HC_ERROR_MESSAGE_MALFORMED, "audio and video must be booleans",
+                  request_id);
+      return;
+    }
+  if (!sdp_is_plausible (sdp))
+    {
+      send_error (self, HC_ERROR_BAD_SDP, "publish needs an SDP offer of at most 60 KiB",
+                  request_id);
+      return;
+    }
+  if (self->publishing || self->publish_pending)
+    {
+      send_error (self, HC_ERROR_MESSAGE_OUT_OF_ORDER, "Already publishing; unpublish first",
+                  request_id);
+      return;
+    }
+
+  self->publish_pending = TRUE;
+  self->has_audio = audio && strstr (sdp, "m=audio") != NULL;
+  self->has_video = video && strstr (sdp, "m=video") != NULL;
+  /* Simulcast as browsers (RID) or GStreamer (SSRC group) describe it. */
+  self->simulcast = g_strcmp0 (self->room->video_codec, "VP8") == 0 &&
+                    (strstr (sdp, "a=simulcast:") != NULL || strstr (sdp, "a=ssrc-group:SIM") != NULL);
+  if (self->feed_id == 0)
+    self->feed_id = random_feed_id ();
+  hc_media_room_ensure_async (self->media_room, on_publish_room_ready,
+                              media_request_new (self, request_id, sdp));
+}
+
+/* subscribe */
+
+static Subscription *
+find_subscription (HcSignalSession *self,
+                   JsonObject      *message,
+                   const char      *request_id)
+{
+  const char *participant = get_string (message, "participant");
+  Subscription *sub = participant ? g_hash_table_lookup (self->subscriptions, participant) : NULL;
+
+  if (participant == NULL)
+    send_error (self, HC_ERROR_MESSAGE_MALFORMED, "participant must be a participant SID",
+                request_id);
+  else if (sub == NULL)
+    send_error (self, HC_ERROR_MESSAGE_OUT_OF_ORDER, "Not subscribed to that participant",
+                request_id);
+  return sub;
+}
+
+static void
+fail_subscribe (MediaRequest *request,
+                HcErrorCode   code,
+                const char   *message)
+{
+  HcSignalSession *self = request->self;
+
+  hc_signal_session_drop_subscription (self, request->participant);
+  send_error (self, code, message, request->request_id);
+}
+
+static void
+on_subscriber_joined (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  MediaRequest *request = user_data;
+  HcSignalSession *self = request->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) reply = hc_janus_message_finish (HC_JANUS (source), result, &error);
+  g_autoptr(JsonBuilder) builder = NULL;
+  Subscription *sub;
+  JsonObject *jsep;
+  JsonArray *streams;
+  const char *offer;
+
+  if (media_request_stale (request) ||
+      (sub = g_hash_table_lookup (self->subscriptions, request->participant)) == NULL)
+    goto out;
+  jsep = reply ? json_object_get_object_member (reply, "jsep") : NULL;
+  offer = jsep ? json_object_get_string_member_with_default (jsep, "sdp", NULL) : NULL;
+  if (offer == NULL)
+    {
+      if (error != NULL)
+        g_debug ("Janus refused a subscription: %s", error->message);
+      fail_subscribe (request, HC_ERROR_NOT_PUBLISHING,
+                      "That participant's tracks are not available");
+      goto out;
+    }
+  streams = json_object_has_member (reply, "streams") ? json_object_get_array_member (reply, "streams")
+                                                       : NULL;
+  for (guint i = 0; streams != NULL && i < json_array_get_length (streams); i++)
+    {
+      JsonObject *stream = json_array_get_object_element (streams, i);
+
+      if (stream != NULL &&
+          g_strcmp0 (json_object_get_string_member_with_default (stream, "type", ""), "video") == 0)
+        {
+          g_free (sub->video_mid);
+          sub->video_mid = g_strdup (json_object_get_string_member_with_default (stream, "mid",
+                                                                                 NULL));
+        }
+    }
+
+  builder = begin_reply ("subscribe-offer", request->request_id);
+  json_builder_set_member_name (builder, "participant");
+  json_builder_add_string_value (builder, request->participant);
+  json_builder_set_member_name (builder, "sdp");
+  json_builder_add_string_value (builder, offer);
+  json_builder_end_object (builder);
+  send_builder (self, builder);
+
+out:
+  media_request_free (request);
+}
+
+static void
+on_subscriber_attached (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  MediaRequest *request = user_data;
+  HcSignalSession *self = request->self;
+  HcJanus *janus = HC_JANUS (source);
+  guint64 handle = hc_janus_attach_finish (janus, result, NULL);
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(JsonArray) streams = NULL;
+  JsonObject *stream;
+  HcSignalSession *remote;
+  Subscription *sub;
+
+  if (media_request_stale (request) ||
+      (sub = g_hash_table_lookup (self->subscriptions, request->participant)) == NULL)
+    {
+      if (handle != 0)
+        hc_janus_detach (janus, handle);
+      media_request_free (request);
+      return;
+    }
+  if (handle == 0)
+    {
+      fail_subscribe (request, HC_ERROR_MEDIA_UNAVAILABLE, "The media server is restarting");
+      media_request_free (request);
+      return;
+    }
+  sub->handle = handle;
+  hc_media_register_handle (get_media (self), handle, self);
+
+  remote = hc_media_room_find_member (self->media_room, request->participant);
+  if (remote == NULL || !remote->publishing)
+    {
+      fail_subscribe (request, HC_ERROR_NOT_PUBLISHING, "That participant publishes nothing");
+      media_request_free (request);
+      return;
+    }
+  body = json_object_new ();
+  json_object_set_string_member (body, "request", "join");
+  json_object_set_string_member (body, "ptype", "subscriber");
+  json_object_set_int_member (body, "room", (gint64) request->janus_room);
+  json_object_set_boolean_member (body, "use_msid", TRUE);
+  streams = json_array_new ();
+  stream = json_object_new ();
+  json_object_set_int_member (stream, "feed", (gint64) remote->feed_id);
+  json_array_add_object_element (streams, stream);
+  json_object_set_array_member (body, "streams", json_array_ref (streams));
+  hc_janus_message_async (janus, handle, body, NULL, NULL, on_subscriber_joined, request);
+}
+
+static void
+on_subscribe_room_ready (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  MediaRequest *request = user_data;
+  HcSignalSession *self = request->self;
+  g_autoptr(GError) error = NULL;
+  HcJanus *janus = hc_media_room_ensure_finish (HC_MEDIA_ROOM (source), result,
+                                                &request->janus_room, &error);
+
+  if (media_request_stale (request) ||
+      !g_hash_table_contains (self->subscriptions, request->participant))
+    {
+      media_request_free (request);
+      return;
+    }
+  if (janus == NULL)
+    {
+      fail_subscribe (request, HC_ERROR_MEDIA_UNAVAILABLE, "The media server is restarting");
+      media_request_free (request);
+      return;
+    }
+  g_set_object (&self->janus, janus);
+  hc_janus_attach_async (janus, NULL, on_subscriber_attached, request);
+}
+
+static void
+handle_subscribe (HcSignalSession *self,
+                  JsonObject      *message,
+                  const char      *request_id)
+{
+  const char *participant = get_string (message, "participant");
+  HcSignalSession *remote;
+  Subscription *sub;
+  MediaRequest *request;
+
+  if (participant == NULL)
+    {
+      send_error (self, HC_ERROR_MESSAGE_MALFORMED, "participant must be a participant SID",
+                  request_id);
+      return;
+    }
+  remote = hc_media_room_find_member (self->media_room, participant);
+  if (remote == NULL || remote == self)
+    {
+      send_error (self, HC_ERROR_NOT_FOUND, "No such participant in this room", request_id);
+      return;
+    }
+  if (!remote->publishing)
+    {
+      send_error (self, HC_ERROR_NOT_PUBLISHING, "That participant publishes nothing",
+                  request_id);
+      return;
+    }
+
+  /* Subscribing again replaces the subscription (e.g. after an ICE failure). */
+  hc_signal_session_drop_subscription (self, participant);
+  sub = g_new0 (Subscription, 1);
+  sub->participant = g_strdup (participant);
+  sub->substream = 2;
+  sub->temporal = 2;
+  g_hash_table_insert (self->subscriptions, g_strdup (participant), sub);
+
+  request = media_request_new (self, request_id, NULL);
+  request->participant = g_strdup (participant);
+  hc_media_room_ensure_async (self->media_room, on_subscribe_room_ready, request);
+}
+
+static void
+on_subscriber_started (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  MediaRequest *request = user_data;
+  HcSignalSession *self = request->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) reply = hc_janus_message_finish (HC_JANUS (source), result, &error);
+  g_autoptr(JsonBuilder) builder = NULL;
+  Subscription *sub;
+
+  if (media_request_stale (request) ||
+      (sub = g_hash_table_lookup (self->subscriptions, request->participant)) == NULL)
+    goto out;
+  if (reply == NULL)
+    {
+      g_debug ("Janus refused a subscriber answer: %s", error->message);
+      send_error (self, HC_ERROR_BAD_SDP, "The media server did not accept the answer",
+                  request->request_id);
+      goto out;
+    }
+  sub->started = TRUE;
+  builder = begin_reply ("subscribed", request->request_id);
+  json_builder_set_member_name (builder, "participant");
+  json_builder_add_string_value (builder, request->participant);
+  json_builder_end_object (builder);
+  send_builder (self, builder);
+
+out:
+  media_request_free (request);
+}
+
+static void
+handle_subscribe_answer (HcSignalSession *self,
+                         JsonObject      *message,
+                         const char      *request_id)
+{
+  const char *sdp = get_string (message, "sdp");
+  Subscription *sub = find_subscription (self, message, request_id);
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(JsonObject) jsep = NULL;
+  MediaRequest *request;
+
+  if (sub == NULL)
+    return;
+  if (!sdp_is_plausible (sdp))
+    {
+      send_error (self, HC_ERROR_BAD_SDP, "subscribe-answer needs an SDP answer", request_id);
+      return;
+    }
+  if (sub->handle == 0 || sub->started || self->janus == NULL)
+    {
+      send_error (self, HC_ERROR_MESSAGE_OUT_OF_ORDER, "No offer is waiting for an answer",
+                  request_id);
+      return;
+    }
+  body = json_object_new ();
+  json_object_set_string_member (body, "request", "start");
+  jsep = make_jsep ("answer", sdp);
+  request = media_request_new (self, request_id, NULL);
+  request->participant = g_strdup (sub->participant);
+  hc_janus_message_async (self->janus, sub->handle, body, jsep, NULL, on_subscriber_started,
+                          request);
+}
+
+static void
+on_configured (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  MediaRequest *request = user_data;
+  HcSignalSession *self = request->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) reply = hc_janus_message_finish (HC_JANUS (source), result, &error);
+  g_autoptr(JsonBuilder) builder = NULL;
+  Subscription *sub;
+
+  if (media_request_stale (request) ||
+      (sub = g_hash_table_lookup (self->subscriptions, request->participant)) == NULL)
+    goto out;
+  if (reply == NULL)
+    {
+      g_debug ("Janus refused to configure a subscription: %s", error->message);
+      send_error (self, HC_ERROR_MEDIA_UNAVAILABLE, "The media server could not change the layer",
+                  request->request_id);
+      goto out;
+    }
+  builder = begin_reply ("configured", request->request_id);
+  json_builder_set_member_name (builder, "participant");
+  json_builder_add_string_value (builder, sub->participant);
+  json_builder_set_member_name (builder, "substream");
+  json_builder_add_int_value (builder, sub->substream);
+  json_builder_set_member_name (builder, "temporal");
+  json_builder_add_int_value (builder, sub->temporal);
+  json_builder_set_member_name (builder, "paused");
+  json_builder_add_boolean_value (builder, sub->paused);
+  json_builder_end_object (builder);
+  send_builder (self, builder);
+
+out:
+  media_request_free (request);
+}
+
+static gboolean
+get_layer (JsonObject *message,
+           const char *name,
+           gint       *out)
+{
+  JsonNode *node = json_object_get_member (message, name);
+
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
+      json_node_get_int (node) < 0 || json_node_get_int (node) > 2)
+    return FALSE;
+  *out = (gint) json_node_get_int (node);
+  return TRUE;
+}
+
+static void
+handle_configure (HcSignalSession *self,
+                  JsonObject      *message,
+                  const char      *request_id)
+{
+  Subscription *sub = find_subscription (self, message, request_id);
+  g_autoptr(JsonObject) body = NULL;
+  gboolean ok = TRUE;
+  gint substream, temporal;
+  gboolean paused;
+  MediaRequest *request;
+
+  if (sub == NULL)
+    return;
+  substream = sub->substream;
+  temporal = sub->temporal;
+  paused = get_bool (message, "paused", sub->paused, &ok);
+  if (!ok || !get_layer (message, "substream", &substream) ||
+      !get_layer (message, "temporal", &temporal))
+    {
+      send_error (self, HC_ERROR_MESSAGE_MALFORMED,
+                  "substream and temporal are 0, 1 or 2; paused is a boolean", request_id);
+      return;
+    }
+  if (!sub->started || self->janus == NULL)
+    {
+      send_error (self, HC_ERROR_MESSAGE_OUT_OF_ORDER, "The subscription has not started",
+                  request_id);
+      return;
+    }
+
+  body = json_object_new ();
+  if (paused != sub->paused)
+    json_object_set_string_member (body, "request", paused ? "pause" : "start");
+  else
+    {
+      JsonArray *streams = json_array_new ();
+      JsonObject *stream = json_object_new ();
+
+      json_object_set_string_member (body, "request", "configure");
+      if (sub->video_mid != NULL)
+        json_object_set_string_member (stream, "mid", sub->video_mid);
+      json_object_set_int_member (stream, "substream", substream);
+      json_object_set_int_member (stream, "temporal", temporal);
+      json_array_add_object_element (streams, stream);
+      json_object_set_array_member (body, "streams", streams);
+    }
+  sub->substream = substream;
+  sub->temporal = temporal;
+  sub->paused = paused;
+  request = media_request_new (self, request_id, NULL);
+  request->participant = g_strdup (sub->participant);
+  hc_janus_message_async (self->janus, sub->handle, body, NULL, NULL, on_configured, request);
+}
+
+static void
+handle_trickle (HcSignalSession *self,
+                JsonObject      *message,
+                const char      *request_id)
+{
+  const char *target = get_string (message, "target");
+  JsonNode *candidate = json_object_get_member (message, "candidate");
+
+  if (target == NULL || candidate == NULL ||
+      !(JSON_NODE_HOLDS_NULL (candidate) ||
+        (JSON_NODE_HOLDS_OBJECT (candidate) &&
+         get_string (json_node_get_object (candidate), "candidate") != NULL &&
+         strlen (get_string (json_node_get_object (candidate), "candidate")) < 1024)))
+    {
+      send_error (self, HC_ERROR_MESSAGE_MALFORMED,
+                  "trickle needs a target and a candidate object (or null)", request_id);
+      return;
+    }
+
+  if (strcmp (target, "publisher") == 0)
+    {
+      if (self->publisher_handle != 0 && self->janus != NULL)
+        hc_janus_trickle (self->janus, self->publisher_handle, candidate);
+      else if (self->publish_pending && self->early_candidates->len < 64)
+        g_ptr_array_add (self->early_candidates, json_node_copy (candidate));
+      else
+        send_error (self, HC_ERROR_MESSAGE_OUT_OF_ORDER, "Not publishing", request_id);
+      return;
+    }
+
+  {
+    Subscription *sub = g_hash_table_lookup (self->subscriptions, target);
+
+    if (sub == NULL || sub->handle == 0 || self->janus == NULL)
+      send_error (self, HC_ERROR_MESSAGE_OUT_OF_ORDER, "Not subscribed to that participant",
+                  request_id);
+    else
+      hc_janus_trickle (self->janus, sub->handle, candidate);
+  }
+}
+
+static void
+handle_mute (HcSignalSession *self,
+             JsonObject      *message,
+             const char      *request_id)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) event = NULL;
+  gboolean ok = TRUE;
+  gboolean audio = get_bool (message, "audio", self->audio_muted, &ok);
+  gboolean video = get_bool (message, "video", self->video_muted, &ok);
+
+  if (!ok)
+    {
+      send_error (self, HC_ERROR_MESSAGE_MALFORMED, "audio and video must be booleans",
+                  request_id);
+      return;
+    }
+  self->audio_muted = audio;
+  self->video_muted = video;
+  send_simple (self, "muted", request_id);
+
+  builder = begin_reply ("participant-muted", NULL);
+  json_builder_set_member_name (builder, "participant");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "sid");
+  json_builder_add_string_value (builder, self->participant_sid);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "audio_muted");
+  json_builder_add_boolean_value (builder, audio);
+  json_builder_set_member_name (builder, "video_muted");
+  json_builder_add_boolean_value (builder, video);
+  json_builder_end_object (builder);
+  event = json_builder_get_root (builder);
+  hc_media_room_broadcast (self->media_room, event, self);
+  if (audio && self->participant_sid != NULL)
+    hc_media_room_talking (self->media_room, self->participant_sid, FALSE);
+}
+
+void
+hc_signal_session_janus_event (HcSignalSession *self,
+                               guint64          handle,
+                               JsonObject      *message)
+{
+  const char *janus = json_object_get_string_member_with_default (message, "janus", "");
+  JsonObject *plugindata;
+  JsonObject *data;
+  const char *what;
+
+  g_return_if_fail (HC_IS_SIGNAL_SESSION (self));
+
+  if (self->media_room == NULL || handle != self->publisher_handle)
+    return;
+  if (strcmp (janus, "event") != 0 ||
+      (plugindata = json_object_get_object_member (message, "plugindata")) == NULL ||
+      (data = json_object_get_object_member (plugindata, "data")) == NULL)
+    return;
+  what = json_object_get_string_member_with_default (data, "videoroom", "");
+  /* Janus reports talking on the publisher's own handle. */
+  if (strcmp (what, "talking") == 0 && !self->audio_muted)
+    hc_media_room_talking (self->media_room, self->participant_sid, TRUE);
+  else if (strcmp (what, "stopped-talking") == 0)
+    hc_media_room_talking (self->media_room, self->participant_sid, FALSE);
+}
+
+/* Dispatch */
+
+static gboolean
+take_rate_token (HcSignalSession *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  self->rate_tokens = MIN (HC_SIGNAL_RATE_BURST,
+                           self->rate_tokens + (double) (now - self->rate_updated) *
+                                               HC_SIGNAL_RATE_PER_SECOND / G_USEC_PER_SEC);
+  self->rate_updated = now;
+  if (self->rate_tokens < 1.0)
+    return FALSE;
+  self->rate_tokens -= 1.0;
+  return TRUE;
 }
 
 static void
@@ -359,6 +1402,12 @@ on_message (SoupWebsocketConnection *connection,
   JsonNode *root;
   JsonNode *node;
 
+  self->last_activity = g_get_monotonic_time ();
+  if (!take_rate_token (self))
+    {
+      send_error (self, HC_ERROR_RATE_LIMITED, "Too many messages; slow down", NULL);
+      return;
+    }
   if (type != SOUP_WEBSOCKET_DATA_TEXT || len > HC_SIGNAL_MAX_MESSAGE ||
       !g_utf8_validate (data, (gssize) len, NULL) ||
       !json_parser_load_from_data (parser, data, (gssize) len, NULL) ||
@@ -383,35 +1432,80 @@ on_message (SoupWebsocketConnection *connection,
         }
       request_id = json_node_get_string (node);
     }
-  node = json_object_get_member (message, "type");
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
+  msg_type = get_string (message, "type");
+  if (msg_type == NULL)
     {
       send_error (self, HC_ERROR_MESSAGE_MALFORMED, "A message needs a type string", request_id);
       return;
     }
-  msg_type = json_node_get_string (node);
 
-  if (strcmp (msg_type, "authenticate") == 0)
+  if (strcmp (msg_type, "ping") == 0)
+    send_simple (self, "pong", request_id);
+  else if (strcmp (msg_type, "authenticate") == 0)
     handle_authenticate (self, message, request_id);
-  else if (strcmp (msg_type, "join") == 0 || strcmp (msg_type, "leave") == 0)
+  else if (!g_strv_contains ((const char * const[]) { "join", "leave", "publish", "unpublish",
+                                                      "subscribe", "subscribe-answer",
+                                                      "unsubscribe", "configure", "trickle",
+                                                      "mute", NULL }, msg_type))
+    send_error (self, HC_ERROR_MESSAGE_UNKNOWN_TYPE, "Unknown message type", request_id);
+  else if (self->claims == NULL)
+    send_error (self, HC_ERROR_MESSAGE_OUT_OF_ORDER, "Authenticate first", request_id);
+  else if (strcmp (msg_type, "join") == 0)
+    handle_join (self, message, request_id);
+  else if (self->room == NULL)
+    send_error (self, HC_ERROR_MESSAGE_OUT_OF_ORDER, "Join a room first", request_id);
+  else if (strcmp (msg_type, "leave") == 0)
     {
-      if (self->claims == NULL)
-        send_error (self, HC_ERROR_MESSAGE_OUT_OF_ORDER, "Authenticate first", request_id);
-      else if (strcmp (msg_type, "join") == 0)
-        handle_join (self, message, request_id);
-      else if (self->room == NULL)
-        send_error (self, HC_ERROR_MESSAGE_OUT_OF_ORDER, "Not in a room", request_id);
+      leave_room (self);
+      send_simple (self, "left", request_id);
+    }
+  else if (strcmp (msg_type, "publish") == 0)
+    handle_publish (self, message, request_id);
+  else if (strcmp (msg_type, "unpublish") == 0)
+    {
+      if (!self->publishing)
+        send_error (self, HC_ERROR_MESSAGE_OUT_OF_ORDER, "Not publishing", request_id);
       else
         {
-          leave_room (self);
-          send_simple (self, "left", request_id);
+          unpublish (self, TRUE);
+          send_simple (self, "unpublished", request_id);
         }
     }
-  else if (strcmp (msg_type, "ping") == 0)
-    send_simple (self, "pong", request_id);
-  else
-    send_error (self, HC_ERROR_MESSAGE_UNKNOWN_TYPE, "Unknown message type", request_id);
+  else if (strcmp (msg_type, "subscribe") == 0)
+    handle_subscribe (self, message, request_id);
+  else if (strcmp (msg_type, "subscribe-answer") == 0)
+    handle_subscribe_answer (self, message, request_id);
+  else if (strcmp (msg_type, "unsubscribe") == 0)
+    {
+      Subscription *sub = find_subscription (self, message, request_id);
+
+      if (sub != NULL)
+        {
+          g_autoptr(JsonBuilder) builder = begin_reply ("unsubscribed", request_id);
+
+          json_builder_set_member_name (builder, "participant");
+          json_builder_add_string_value (builder, sub->participant);
+          json_builder_end_object (builder);
+          hc_signal_session_drop_subscription (self, sub->participant);
+          send_builder (self, builder);
+        }
+    }
+  else if (strcmp (msg_type, "configure") == 0)
+    handle_configure (self, message, request_id);
+  else if (strcmp (msg_type, "trickle") == 0)
+    handle_trickle (self, message, request_id);
+  else if (strcmp (msg_type, "mute") == 0)
+    handle_mute (self, message, request_id);
+}
+
+static void
+on_pong (SoupWebsocketConnection *connection,
+         GBytes                  *message,
+         gpointer                 user_data)
+{
+  HcSignalSession *self = user_data;
+
+  self->last_activity = g_get_monotonic_time ();
 }
 
 static void
@@ -423,10 +1517,11 @@ on_closed (SoupWebsocketConnection *connection,
 
   if (self->closed)
     return;
+  leave_room (self);
   self->closed = TRUE;
   g_clear_handle_id (&self->auth_timeout_id, g_source_remove);
   g_clear_handle_id (&self->expiry_id, g_source_remove);
-  leave_room (self);
+  g_clear_handle_id (&self->idle_id, g_source_remove);
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
 }
 
@@ -437,13 +1532,20 @@ hc_signal_session_dispose (GObject *object)
 
   g_clear_handle_id (&self->auth_timeout_id, g_source_remove);
   g_clear_handle_id (&self->expiry_id, g_source_remove);
+  g_clear_handle_id (&self->idle_id, g_source_remove);
   if (self->connection != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->connection, self);
+      if (!self->closed)
+        {
+          leave_room (self);
+          self->closed = TRUE;
+        }
       close_with (self, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
-      leave_room (self);
     }
   g_clear_object (&self->connection);
+  g_clear_object (&self->janus);
+  g_clear_object (&self->media_room);
 
   G_OBJECT_CLASS (hc_signal_session_parent_class)->dispose (object);
 }
@@ -457,6 +1559,8 @@ hc_signal_session_finalize (GObject *object)
   g_free (self->participant_sid);
   g_clear_pointer (&self->claims, hc_token_claims_free);
   g_clear_pointer (&self->room, hc_room_record_free);
+  g_clear_pointer (&self->early_candidates, g_ptr_array_unref);
+  g_clear_pointer (&self->subscriptions, g_hash_table_unref);
 
   G_OBJECT_CLASS (hc_signal_session_parent_class)->finalize (object);
 }
@@ -476,6 +1580,12 @@ hc_signal_session_class_init (HcSignalSessionClass *klass)
 static void
 hc_signal_session_init (HcSignalSession *self)
 {
+  self->early_candidates = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  self->subscriptions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                               (GDestroyNotify) subscription_free);
+  self->rate_tokens = HC_SIGNAL_RATE_BURST;
+  self->rate_updated = g_get_monotonic_time ();
+  self->last_activity = g_get_monotonic_time ();
 }
 
 HcSignalSession *
@@ -491,9 +1601,11 @@ hc_signal_session_new (HcServer                *server,
   soup_websocket_connection_set_max_incoming_payload_size (connection, HC_SIGNAL_MAX_MESSAGE);
   soup_websocket_connection_set_keepalive_interval (connection, 20);
   g_signal_connect (connection, "message", G_CALLBACK (on_message), self);
+  g_signal_connect (connection, "pong", G_CALLBACK (on_pong), self);
   g_signal_connect (connection, "closed", G_CALLBACK (on_closed), self);
   self->auth_timeout_id = g_timeout_add_seconds (HC_SIGNAL_AUTH_TIMEOUT_SECONDS, on_auth_timeout,
                                                  self);
+  self->idle_id = g_timeout_add_seconds (20, on_idle_check, self);
   return self;
 }
 
@@ -506,9 +1618,7 @@ hc_signal_session_room_completed (HcSignalSession *self,
   if (self->room == NULL || g_strcmp0 (self->room->sid, room_sid) != 0)
     return;
   send_simple (self, "room-completed", NULL);
-  /* The store already marked everyone disconnected. */
-  g_clear_pointer (&self->participant_sid, g_free);
-  g_clear_pointer (&self->room, hc_room_record_free);
+  leave_room (self);
   close_with (self, CLOSE_ROOM_ENDED, "room completed");
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include "hc-server.h"
@@ -9,6 +10,9 @@ G_BEGIN_DECLS
 
 #define HC_SIGNAL_MAX_MESSAGE (64 * 1024)
 #define HC_SIGNAL_AUTH_TIMEOUT_SECONDS 10
+#define HC_SIGNAL_IDLE_TIMEOUT_SECONDS 60
+#define HC_SIGNAL_RATE_PER_SECOND 50
+#define HC_SIGNAL_RATE_BURST 100
 
 #define HC_TYPE_SIGNAL_SESSION (hc_signal_session_get_type ())
 G_DECLARE_FINAL_TYPE (HcSignalSession, hc_signal_session, HC, SIGNAL_SESSION, GObject)
@@ -22,5 +26,18 @@ void             hc_signal_session_room_completed (HcSignalSession         *self
                                                    const char              *room_sid);
 void             hc_signal_session_token_revoked  (HcSignalSession         *self,
                                                    const char              *jti);
+
+/* For the room and the media manager. */
+const char      *hc_signal_session_get_participant_sid (HcSignalSession    *self);
+JsonNode        *hc_signal_session_participant_event   (HcSignalSession    *self,
+                                                        const char         *type);
+void             hc_signal_session_send                (HcSignalSession    *self,
+                                                        JsonNode           *message);
+void             hc_signal_session_media_lost          (HcSignalSession    *self);
+void             hc_signal_session_janus_event         (HcSignalSession    *self,
+                                                        guint64             handle,
+                                                        JsonObject         *message);
+void             hc_signal_session_drop_subscription   (HcSignalSession    *self,
+                                                        const char         *participant_sid);
 
 G_END_DECLS
