@@ -25,6 +25,7 @@ struct _HcServer
   HcRateLimiter *login_by_address;
   GPtrArray     *sessions;       /* HcSignalSession, the open signaling sockets */
   HcMedia       *media;
+  char          *web_root;
   guint16        port;
 };
 

@@ -320,6 +320,92 @@ on_early_request (SoupServer        *soup,
     }
 }
 
+static const char *
+content_type_for (const char *path)
+{
+  static const struct { const char *suffix; const char *type; } types[] = {
+    { ".html", "text/html; charset=utf-8" },
+    { ".js", "text/javascript; charset=utf-8" },
+    { ".mjs", "text/javascript; charset=utf-8" },
+    { ".css", "text/css; charset=utf-8" },
+    { ".svg", "image/svg+xml" },
+    { ".png", "image/png" },
+    { ".json", "application/json" },
+    { ".webmanifest", "application/manifest+json" },
+    { ".wav", "audio/wav" },
+    { ".ico", "image/x-icon" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (types); i++)
+    if (g_str_has_suffix (path, types[i].suffix))
+      return types[i].type;
+  return NULL;
+}
+
+static char *
+find_web_root (void)
+{
+  const char *env = g_getenv ("HOUSECALLD_WEB_ROOT");
+  g_autofree char *installed = g_build_filename (PKGDATADIR, "web", NULL);
+
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  if (g_file_test (installed, G_FILE_TEST_IS_DIR))
+    return g_steal_pointer (&installed);
+  return g_build_filename (SOURCE_DATADIR, "web", NULL);
+}
+
+/* The patient web app and the test client: static files with headers that
+ * keep the page to its own origin. */
+static void
+serve_static (HcServer          *self,
+              SoupServerMessage *msg,
+              const char        *path)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autofree char *relative = NULL;
+  g_autofree char *file = NULL;
+  g_autofree char *contents = NULL;
+  const char *type;
+  gsize len = 0;
+
+  if (strcmp (path, "/") == 0)
+    path = "/call.html";
+  relative = g_strdup (path + 1);
+  /* Only plain names: no "..", no hidden files, no backslashes. */
+  if (strstr (relative, "..") != NULL || strstr (relative, "/.") != NULL ||
+      relative[0] == '.' || strchr (relative, '\\') != NULL || strlen (relative) > 200 ||
+      (type = content_type_for (relative)) == NULL)
+    {
+      hc_http_send_error_code (msg, HC_ERROR_NOT_FOUND, "No such resource");
+      return;
+    }
+  file = g_build_filename (self->web_root, relative, NULL);
+  if (!g_file_test (file, G_FILE_TEST_IS_REGULAR) ||
+      !g_file_get_contents (file, &contents, &len, NULL))
+    {
+      hc_http_send_error_code (msg, HC_ERROR_NOT_FOUND, "No such resource");
+      return;
+    }
+
+  soup_message_headers_replace (headers, "Content-Security-Policy",
+                                "default-src 'self'; connect-src 'self' ws: wss:; "
+                                "img-src 'self' data: blob:; media-src 'self' blob:; "
+                                "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+                                "form-action 'self'");
+  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
+  soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
+  soup_message_headers_replace (headers, "X-Frame-Options", "DENY");
+  soup_message_headers_replace (headers, "Permissions-Policy",
+                                "camera=(self), microphone=(self), display-capture=()");
+  soup_message_headers_replace (headers, "Cache-Control", "no-cache");
+  if (self->config->tls_certificate != NULL)
+    soup_message_headers_replace (headers, "Strict-Transport-Security",
+                                  "max-age=31536000; includeSubDomains");
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, type, SOUP_MEMORY_TAKE, g_steal_pointer (&contents), len);
+}
+
 static void
 on_default_request (SoupServer        *soup,
                     SoupServerMessage *msg,
@@ -327,9 +413,17 @@ on_default_request (SoupServer        *soup,
                     GHashTable        *query,
                     gpointer           user_data)
 {
+  HcServer *self = user_data;
+  const char *method = soup_server_message_get_method (msg);
+
   if (soup_server_message_get_status (msg) != 0)
     return;
-  hc_http_send_error_code (msg, HC_ERROR_NOT_FOUND, "No such resource");
+  if (strcmp (method, "GET") != 0 && strcmp (method, "HEAD") != 0)
+    {
+      hc_http_send_error_code (msg, HC_ERROR_METHOD_NOT_ALLOWED, "Use GET");
+      return;
+    }
+  serve_static (self, msg, path);
 }
 
 static void
@@ -382,6 +476,7 @@ hc_server_finalize (GObject *object)
   HcServer *self = (HcServer *) object;
 
   g_clear_pointer (&self->config, hc_config_free);
+  g_free (self->web_root);
   G_OBJECT_CLASS (hc_server_parent_class)->finalize (object);
 }
 
@@ -416,6 +511,7 @@ hc_server_new (HcConfig *config,
   self->login_by_address = hc_rate_limiter_new (config->login_max_failures_per_address,
                                                 config->login_lockout_seconds);
   self->media = hc_media_new (config);
+  self->web_root = find_web_root ();
   return self;
 }
 
