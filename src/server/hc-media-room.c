@@ -399,6 +399,13 @@ hc_media_room_get_janus (HcMediaRoom *self)
   return self->janus;
 }
 
+guint64
+hc_media_room_get_janus_room (HcMediaRoom *self)
+{
+  g_return_val_if_fail (HC_IS_MEDIA_ROOM (self), 0);
+  return self->janus_room;
+}
+
 void
 hc_media_room_media_lost (HcMediaRoom *self)
 {

@@ -34,6 +34,7 @@ HcJanus         *hc_media_room_ensure_finish     (HcMediaRoom        *self,
                                                   guint64            *janus_room,
                                                   GError            **error);
 HcJanus         *hc_media_room_get_janus         (HcMediaRoom        *self);
+guint64          hc_media_room_get_janus_room    (HcMediaRoom        *self);
 void             hc_media_room_media_lost        (HcMediaRoom        *self);
 void             hc_media_room_destroy_in_janus  (HcMediaRoom        *self);
 

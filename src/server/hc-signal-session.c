@@ -15,6 +15,7 @@
 #define CLOSE_REVOKED       4403
 #define CLOSE_ROOM_ENDED    4410
 #define CLOSE_IDLE          4408
+#define CLOSE_REMOVED       4409
 
 #define MAX_SDP (60 * 1024)
 
@@ -67,6 +68,8 @@ struct _HcSignalSession
   gboolean                 simulcast;
   gboolean                 audio_muted;
   gboolean                 video_muted;
+  gboolean                 muted_by_host;
+  char                    *audio_mid;
   GPtrArray               *early_candidates; /* JsonNode, before the publisher handle exists */
   guint                    media_generation;  /* bumped when Janus goes away */
 
@@ -832,6 +835,26 @@ on_publish_room_ready (GObject      *source,
   hc_janus_attach_async (janus, NULL, on_publisher_attached, request);
 }
 
+/* The a=mid of the first m-line of @kind in @sdp. */
+static char *
+find_mid (const char *sdp,
+          const char *kind)
+{
+  g_autofree char *marker = g_strconcat ("m=", kind, " ", NULL);
+  const char *section = strstr (sdp, marker);
+  const char *next;
+  const char *mid;
+
+  if (section == NULL)
+    return NULL;
+  next = strstr (section + 2, "\nm=");
+  mid = strstr (section, "a=mid:");
+  if (mid == NULL || (next != NULL && mid > next))
+    return NULL;
+  mid += strlen ("a=mid:");
+  return g_strndup (mid, strcspn (mid, "\r\n"));
+}
+
 static guint64
 random_feed_id (void)
 {
@@ -876,6 +899,8 @@ handle_publish (HcSignalSession *self,
   /* Simulcast as browsers (RID) or GStreamer (SSRC group) describe it. */
   self->simulcast = g_strcmp0 (self->room->video_codec, "VP8") == 0 &&
                     (strstr (sdp, "a=simulcast:") != NULL || strstr (sdp, "a=ssrc-group:SIM") != NULL);
+  g_free (self->audio_mid);
+  self->audio_mid = find_mid (sdp, "audio");
   if (self->feed_id == 0)
     self->feed_id = random_feed_id ();
   hc_media_room_ensure_async (self->media_room, on_publish_room_ready,
@@ -1321,6 +1346,12 @@ handle_mute (HcSignalSession *self,
                   request_id);
       return;
     }
+  if (self->muted_by_host && !audio)
+    {
+      send_error (self, HC_ERROR_FORBIDDEN, "The provider muted you; ask them to unmute you",
+                  request_id);
+      return;
+    }
   self->audio_muted = audio;
   self->video_muted = video;
   send_simple (self, "muted", request_id);
@@ -1340,6 +1371,170 @@ handle_mute (HcSignalSession *self,
   hc_media_room_broadcast (self->media_room, event, self);
   if (audio && self->participant_sid != NULL)
     hc_media_room_talking (self->media_room, self->participant_sid, FALSE);
+}
+
+/* Host controls: only a provider in the room may use them, which the server
+ * checks here whatever the client shows. */
+
+static HcSignalSession *
+host_target (HcSignalSession *self,
+             JsonObject      *message,
+             const char      *request_id)
+{
+  const char *participant = get_string (message, "participant");
+  HcSignalSession *target;
+
+  if (self->claims->role != HC_ROLE_PROVIDER)
+    {
+      send_error (self, HC_ERROR_FORBIDDEN, "Only the provider may do that", request_id);
+      return NULL;
+    }
+  if (participant == NULL)
+    {
+      send_error (self, HC_ERROR_MESSAGE_MALFORMED, "participant must be a participant SID",
+                  request_id);
+      return NULL;
+    }
+  target = hc_media_room_find_member (self->media_room, participant);
+  if (target == NULL || target == self)
+    {
+      send_error (self, HC_ERROR_NOT_FOUND, "No such participant in this room", request_id);
+      return NULL;
+    }
+  return target;
+}
+
+static void
+on_moderated (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) reply = hc_janus_message_finish (HC_JANUS (source), result, &error);
+
+  if (reply == NULL)
+    g_warning ("Janus could not mute a participant: %s", error->message);
+}
+
+static void
+handle_mute_participant (HcSignalSession *self,
+                         JsonObject      *message,
+                         const char      *request_id)
+{
+  HcSignalSession *target = host_target (self, message, request_id);
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) event = NULL;
+  gboolean ok = TRUE;
+  gboolean mute = get_bool (message, "mute", TRUE, &ok);
+
+  if (target == NULL)
+    return;
+  if (!ok)
+    {
+      send_error (self, HC_ERROR_MESSAGE_MALFORMED, "mute must be a boolean", request_id);
+      return;
+    }
+
+  /* Muted in the media server too, so that a client ignoring the request
+   * is silent all the same. */
+  target->muted_by_host = mute;
+  target->audio_muted = mute ? TRUE : target->audio_muted;
+  if (target->publishing && target->janus != NULL && target->publisher_handle != 0 &&
+      target->audio_mid != NULL)
+    {
+      g_autoptr(JsonObject) body = json_object_new ();
+      guint64 janus_room = 0;
+
+      janus_room = hc_media_room_get_janus_room (target->media_room);
+      json_object_set_string_member (body, "request", "moderate");
+      json_object_set_int_member (body, "room", (gint64) janus_room);
+      json_object_set_int_member (body, "id", (gint64) target->feed_id);
+      json_object_set_string_member (body, "mid", target->audio_mid);
+      json_object_set_boolean_member (body, "mute", mute);
+      hc_janus_message_async (target->janus, target->publisher_handle, body, NULL, NULL,
+                              on_moderated, NULL);
+    }
+  if (mute)
+    hc_media_room_talking (self->media_room, target->participant_sid, FALSE);
+
+  builder = begin_reply ("muted-by-host", NULL);
+  json_builder_set_member_name (builder, "mute");
+  json_builder_add_boolean_value (builder, mute);
+  json_builder_set_member_name (builder, "by");
+  json_builder_add_string_value (builder, self->participant_sid);
+  json_builder_end_object (builder);
+  send_builder (target, builder);
+  g_clear_object (&builder);
+
+  builder = begin_reply ("participant-muted", NULL);
+  json_builder_set_member_name (builder, "participant");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "sid");
+  json_builder_add_string_value (builder, target->participant_sid);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "audio_muted");
+  json_builder_add_boolean_value (builder, target->audio_muted);
+  json_builder_set_member_name (builder, "video_muted");
+  json_builder_add_boolean_value (builder, target->video_muted);
+  json_builder_set_member_name (builder, "by_host");
+  json_builder_add_boolean_value (builder, mute);
+  json_builder_end_object (builder);
+  event = json_builder_get_root (builder);
+  hc_media_room_broadcast (self->media_room, event, target);
+  hc_signal_session_send (target, event);
+  send_simple (self, "participant-mute-set", request_id);
+}
+
+static void
+handle_remove_participant (HcSignalSession *self,
+                           JsonObject      *message,
+                           const char      *request_id)
+{
+  g_autoptr(HcSignalSession) target = NULL;
+  HcSignalSession *found = host_target (self, message, request_id);
+  HcStore *store = hc_server_get_store (self->server);
+
+  if (found == NULL)
+    return;
+  target = g_object_ref (found);
+
+  /* A removed guest cannot come back with the same link. */
+  if (target->claims->role == HC_ROLE_GUEST &&
+      hc_store_revoke_token (store, target->claims->jti, target->room->sid, hc_server_now (), NULL))
+    hc_store_audit (store, "token.revoked", self->claims->identity, target->claims->jti,
+                    self->address);
+  hc_store_audit (store, "participant.removed", self->claims->identity, target->participant_sid,
+                  self->address);
+  send_simple (target, "removed", NULL);
+  leave_room (target);
+  close_with (target, CLOSE_REMOVED, "removed by the provider");
+  send_simple (self, "participant-removed", request_id);
+}
+
+static void
+handle_end_visit (HcSignalSession *self,
+                  const char      *request_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HcSignalSession) hold = g_object_ref (self);
+  g_autofree char *room_sid = NULL;
+
+  if (self->claims->role != HC_ROLE_PROVIDER)
+    {
+      send_error (self, HC_ERROR_FORBIDDEN, "Only the provider may end the visit", request_id);
+      return;
+    }
+  room_sid = g_strdup (self->room->sid);
+  if (!hc_store_complete_room (hc_server_get_store (self->server), room_sid, hc_server_now (),
+                               &error))
+    {
+      send_gerror (self, error, request_id);
+      return;
+    }
+  hc_store_audit (hc_server_get_store (self->server), "room.completed", self->claims->identity,
+                  room_sid, self->address);
+  send_simple (self, "visit-ended", request_id);
+  hc_server_room_completed (self->server, room_sid);
 }
 
 void
@@ -1446,7 +1641,9 @@ on_message (SoupWebsocketConnection *connection,
   else if (!g_strv_contains ((const char * const[]) { "join", "leave", "publish", "unpublish",
                                                       "subscribe", "subscribe-answer",
                                                       "unsubscribe", "configure", "trickle",
-                                                      "mute", NULL }, msg_type))
+                                                      "mute", "mute-participant",
+                                                      "remove-participant", "end-visit",
+                                                      NULL }, msg_type))
     send_error (self, HC_ERROR_MESSAGE_UNKNOWN_TYPE, "Unknown message type", request_id);
   else if (self->claims == NULL)
     send_error (self, HC_ERROR_MESSAGE_OUT_OF_ORDER, "Authenticate first", request_id);
@@ -1496,6 +1693,12 @@ on_message (SoupWebsocketConnection *connection,
     handle_trickle (self, message, request_id);
   else if (strcmp (msg_type, "mute") == 0)
     handle_mute (self, message, request_id);
+  else if (strcmp (msg_type, "mute-participant") == 0)
+    handle_mute_participant (self, message, request_id);
+  else if (strcmp (msg_type, "remove-participant") == 0)
+    handle_remove_participant (self, message, request_id);
+  else if (strcmp (msg_type, "end-visit") == 0)
+    handle_end_visit (self, request_id);
 }
 
 static void
@@ -1556,6 +1759,7 @@ hc_signal_session_finalize (GObject *object)
   HcSignalSession *self = (HcSignalSession *) object;
 
   g_free (self->address);
+  g_free (self->audio_mid);
   g_free (self->participant_sid);
   g_clear_pointer (&self->claims, hc_token_claims_free);
   g_clear_pointer (&self->room, hc_room_record_free);
