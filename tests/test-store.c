@@ -159,7 +159,9 @@ test_rooms (Fixture       *f,
   g_assert_true (hc_store_insert_participant (f->store, "PA1", room->sid, "alice", "provider",
                                               1800000001, &error));
   g_assert_cmpint (hc_store_count_connected (f->store, room->sid, NULL), ==, 1);
-  g_assert_true (hc_store_identity_in_room (f->store, "alice", room->sid));
+  g_assert_true (hc_store_identity_in_room (f->store, "alice", room->sid, NULL));
+  g_assert_true (hc_store_identity_in_room (f->store, "alice", room->sid, "provider"));
+  g_assert_false (hc_store_identity_in_room (f->store, "alice", room->sid, "guest"));
 
   g_assert_true (hc_store_complete_room (f->store, room->sid, 1800000100, &error));
   g_assert_cmpint (hc_store_count_connected (f->store, room->sid, NULL), ==, 0);

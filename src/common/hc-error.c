@@ -66,6 +66,19 @@ static const ErrorInfo error_table[] = {
   { HC_ERROR_NOT_PUBLISHING, "not-publishing", 400 },
   { HC_ERROR_BAD_SDP, "bad-sdp", 400 },
 
+  { HC_ERROR_INVALID_PHONE_NUMBER, "invalid-phone-number", 400 },
+  { HC_ERROR_SMS_TEMPLATE_VARIABLE_EMPTY, "sms-template-variable-empty", 400 },
+  { HC_ERROR_SMS_TOO_LONG, "sms-too-long", 400 },
+  { HC_ERROR_SMS_TEMPLATE_INVALID, "sms-template-invalid", 400 },
+  { HC_ERROR_APPOINTMENT_CANCELLED, "appointment-cancelled", 400 },
+  { HC_ERROR_SMS_OPTED_OUT, "sms-opted-out", 409 },
+  { HC_ERROR_SMS_GATEWAY_UNAVAILABLE, "sms-gateway-unavailable", 503 },
+  { HC_ERROR_SMS_GATEWAY_REJECTED, "sms-gateway-rejected", 502 },
+  { HC_ERROR_SMS_UNDELIVERED, "sms-undelivered", 502 },
+  { HC_ERROR_SMS_UNCONFIRMED, "sms-unconfirmed", 502 },
+  { HC_ERROR_SMS_EXPIRED, "sms-expired", 409 },
+  { HC_ERROR_SMS_CALLBACK_FORBIDDEN, "sms-callback-forbidden", 403 },
+
   { HC_ERROR_CONFIG_INVALID, "config-invalid", 500 },
   { HC_ERROR_STORE, "store-error", 500 },
 };

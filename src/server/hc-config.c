@@ -524,6 +524,10 @@ hc_config_finish (HcConfig  *config,
   const char *env_janus = g_getenv ("HOUSECALLD_JANUS_ADMIN_SECRET");
   gboolean generated = FALSE;
 
+  if (!hc_config_is_loopback (config) && config->tls_certificate == NULL)
+    return config_error (error, "server", "listen",
+                         "%s is not a loopback address; set tls-certificate and tls-key to "
+                         "serve the network", config->listen_host);
   if (config->data_dir == NULL)
     return config_error (error, "server", "data-dir", "a directory is required");
   if (g_mkdir_with_parents (config->data_dir, 0700) != 0)
@@ -593,10 +597,6 @@ hc_config_finish (HcConfig  *config,
   if (generated)
     g_message ("Generated the account and API key SIDs into %s", config->data_dir);
 
-  if (!hc_config_is_loopback (config) && config->tls_certificate == NULL)
-    return config_error (error, "server", "listen",
-                         "%s is not a loopback address; set tls-certificate and tls-key to "
-                         "serve the network", config->listen_host);
   return TRUE;
 }
 

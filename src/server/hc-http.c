@@ -235,10 +235,12 @@ hc_params_parse (SoupServerMessage  *msg,
   if (len == 0)
     return params_new ();
 
+  /* Media types are case-insensitive (RFC 9110, 8.3.1); parameters such as
+   * charset=utf-8 are dropped by libsoup here. */
   content_type = soup_message_headers_get_content_type (headers, NULL);
-  if (g_strcmp0 (content_type, "application/x-www-form-urlencoded") == 0)
+  if (content_type != NULL && g_ascii_strcasecmp (content_type, "application/x-www-form-urlencoded") == 0)
     return hc_params_parse_form (data, len, error);
-  if (g_strcmp0 (content_type, "application/json") == 0)
+  if (content_type != NULL && g_ascii_strcasecmp (content_type, "application/json") == 0)
     return hc_params_parse_json (data, len, error);
 
   g_set_error (error, HC_ERROR, HC_ERROR_UNSUPPORTED_MEDIA_TYPE,

@@ -335,7 +335,7 @@ list_guest_tokens (HcServer          *self,
       json_builder_set_member_name (builder, "joined");
       json_builder_add_boolean_value (builder, hc_store_identity_in_room (self->store,
                                                                           token->identity,
-                                                                          room->sid));
+                                                                          room->sid, "guest"));
       json_builder_set_member_name (builder, "date_created");
       json_builder_add_string_value (builder, created);
       json_builder_set_member_name (builder, "date_expires");

@@ -197,7 +197,8 @@ hc_server_may_manage_room (HcServer           *self,
   if (principal->claims == NULL || principal->claims->role != HC_ROLE_PROVIDER)
     return FALSE;
   return g_strcmp0 (room->created_by, principal->claims->identity) == 0 ||
-         hc_store_identity_in_room (self->store, principal->claims->identity, room->sid);
+         hc_store_identity_in_room (self->store, principal->claims->identity, room->sid,
+                                    "provider");
 }
 
 /* Handlers may close sessions, which removes them from self->sessions. */
@@ -317,6 +318,10 @@ on_early_request (SoupServer        *soup,
                                  : "Chunked request bodies are not accepted; send Content-Length");
       soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                     "Connection", "close");
+      /* libsoup still reads the body of a refused request (unless the client
+       * sent Expect: 100-continue); drop it chunk by chunk instead of
+       * keeping it. */
+      soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
     }
 }
 
@@ -424,6 +429,30 @@ on_default_request (SoupServer        *soup,
       return;
     }
   serve_static (self, msg, path);
+}
+
+/* Runs before the WebSocket upgrade: anything that is not a proper
+ * handshake gets a JSON error rather than libsoup's HTML one. */
+static void
+on_signal_request (SoupServer        *soup,
+                   SoupServerMessage *msg,
+                   const char        *path,
+                   GHashTable        *query,
+                   gpointer           user_data)
+{
+  const char *protocols[] = { "housecall.v1", NULL };
+  g_autoptr(GError) error = NULL;
+
+  if (soup_server_message_get_status (msg) != 0)
+    return;
+  if (strcmp (path, "/v1/signal") != 0)
+    {
+      hc_http_send_error_code (msg, HC_ERROR_NOT_FOUND, "No such resource");
+      return;
+    }
+  if (!soup_websocket_server_check_handshake (msg, NULL, (char **) protocols, NULL, &error))
+    hc_http_send_error_code (msg, HC_ERROR_BAD_REQUEST,
+                             "Connect to /v1/signal with a WebSocket, subprotocol housecall.v1");
 }
 
 static void
@@ -544,9 +573,14 @@ hc_server_start (HcServer  *self,
   self->soup = soup_server_new ("server-header", "housecalld/" PACKAGE_VERSION,
                                 "tls-certificate", certificate,
                                 NULL);
-  soup_server_add_early_handler (self->soup, NULL, on_early_request, self, NULL);
+  /* libsoup looks handlers up by the longest matching path, and an early
+   * handler belongs to one path entry: register it on every entry. */
   soup_server_add_handler (self->soup, NULL, on_default_request, self, NULL);
   soup_server_add_handler (self->soup, "/v1", on_api_request, self, NULL);
+  soup_server_add_handler (self->soup, "/v1/signal", on_signal_request, self, NULL);
+  for (const char * const *path = (const char * const[]) { "/", "/v1", "/v1/signal", NULL };
+       *path != NULL; path++)
+    soup_server_add_early_handler (self->soup, *path, on_early_request, self, NULL);
   soup_server_add_websocket_handler (self->soup, "/v1/signal", NULL,
                                      (char **) websocket_protocols, on_websocket, self, NULL);
 
@@ -565,6 +599,12 @@ hc_server_start (HcServer  *self,
       return FALSE;
     }
 
+  if (!hc_store_disconnect_all (self->store, hc_server_now (), error))
+    {
+      soup_server_disconnect (self->soup);
+      g_clear_object (&self->soup);
+      return FALSE;
+    }
   if (!hc_media_start (self->media, error))
     {
       soup_server_disconnect (self->soup);
@@ -591,7 +631,10 @@ hc_server_stop (HcServer *self)
       g_autoptr(GPtrArray) sessions = snapshot_sessions (self);
 
       for (guint i = 0; i < sessions->len; i++)
-        g_signal_handlers_disconnect_by_data (g_ptr_array_index (sessions, i), self);
+        {
+          g_signal_handlers_disconnect_by_data (g_ptr_array_index (sessions, i), self);
+          hc_signal_session_shutdown (g_ptr_array_index (sessions, i));
+        }
       g_ptr_array_set_size (self->sessions, 0);
     }
   if (self->media != NULL)

@@ -1838,3 +1838,22 @@ hc_signal_session_token_revoked (HcSignalSession *self,
   leave_room (self);
   close_with (self, CLOSE_REVOKED, "token revoked");
 }
+
+void
+hc_signal_session_shutdown (HcSignalSession *self)
+{
+  g_autoptr(HcSignalSession) hold = g_object_ref (self);
+
+  g_return_if_fail (HC_IS_SIGNAL_SESSION (self));
+
+  if (self->closed)
+    return;
+  leave_room (self);
+  self->closed = TRUE;
+  g_clear_handle_id (&self->auth_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->expiry_id, g_source_remove);
+  g_clear_handle_id (&self->idle_id, g_source_remove);
+  if (soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (self->connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
+                                     "server shutting down");
+}

@@ -26,6 +26,8 @@ void             hc_signal_session_room_completed (HcSignalSession         *self
                                                    const char              *room_sid);
 void             hc_signal_session_token_revoked  (HcSignalSession         *self,
                                                    const char              *jti);
+/* Leaves the room and closes the socket: the server is stopping. */
+void             hc_signal_session_shutdown       (HcSignalSession         *self);
 
 /* For the room and the media manager. */
 const char      *hc_signal_session_get_participant_sid (HcSignalSession    *self);

@@ -670,22 +670,45 @@ hc_store_count_connected (HcStore     *self,
   return sqlite3_column_int (stmt, 0);
 }
 
+/* Whether @identity is connected to the room in @role (any role if NULL). A
+ * guest may be named like a provider: the role keeps them apart. */
 gboolean
 hc_store_identity_in_room (HcStore    *self,
                            const char *identity,
-                           const char *room_sid)
+                           const char *room_sid,
+                           const char *role)
 {
   g_auto_stmt stmt = NULL;
 
   g_return_val_if_fail (HC_IS_STORE (self), FALSE);
 
   stmt = prepare (self, "SELECT 1 FROM participants WHERE room_sid = ? AND identity = ? "
-                        "AND status = 'connected' LIMIT 1", NULL);
+                        "AND (?3 IS NULL OR role = ?3) AND status = 'connected' LIMIT 1", NULL);
   if (stmt == NULL)
     return FALSE;
   bind_text (stmt, 1, room_sid);
   bind_text (stmt, 2, identity);
+  bind_text (stmt, 3, role);
   return sqlite3_step (stmt) == SQLITE_ROW;
+}
+
+/* At startup no socket is open, so nobody can still be connected: the
+ * participants of a previous run that ended without saying so have left. */
+gboolean
+hc_store_disconnect_all (HcStore  *self,
+                         gint64    now,
+                         GError  **error)
+{
+  g_auto_stmt stmt = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+
+  stmt = prepare (self, "UPDATE participants SET status = 'disconnected', end_time = ? "
+                        "WHERE status = 'connected'", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, now);
+  return run_step (self, stmt, error);
 }
 
 /* Tokens */

@@ -117,7 +117,11 @@ gint              hc_store_count_connected       (HcStore           *self,
                                                   GError           **error);
 gboolean          hc_store_identity_in_room      (HcStore           *self,
                                                   const char        *identity,
-                                                  const char        *room_sid);
+                                                  const char        *room_sid,
+                                                  const char        *role);
+gboolean          hc_store_disconnect_all        (HcStore           *self,
+                                                  gint64             now,
+                                                  GError           **error);
 
 gboolean          hc_store_record_token          (HcStore           *self,
                                                   const HcTokenRecord *token,
