@@ -182,6 +182,12 @@ hc_params_parse_json (const char  *data,
         {
           JsonArray *array = json_node_get_array (node);
 
+          if (json_array_get_length (array) == 0)
+            {
+              g_set_error (error, HC_ERROR, HC_ERROR_INVALID_PARAMETER,
+                           "“%s” must not be an empty list", name);
+              return NULL;
+            }
           for (guint i = 0; i < json_array_get_length (array); i++)
             {
               char *value = scalar_to_string (json_array_get_element (array, i));

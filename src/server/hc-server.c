@@ -116,7 +116,12 @@ hc_server_authenticate (HcServer           *self,
       const char *secret = g_bytes_get_data (self->config->api_key_secret, &secret_len);
       const char *user_end;
 
-      if (strlen (auth + 6) > 1024)
+      gsize encoded_len = strlen (auth + 6);
+
+      /* Strict base64: GLib's decoder skips junk that a typo'd header holds. */
+      if (encoded_len > 1024 || encoded_len % 4 != 0 ||
+          strspn (auth + 6, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+            != encoded_len)
         goto bad_credentials;
       decoded = g_base64_decode (auth + 6, &len);
       colon = decoded ? memchr (decoded, ':', len) : NULL;

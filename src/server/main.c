@@ -13,6 +13,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -265,6 +266,9 @@ main (int    argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
 
+  /* Everything housecalld writes (the database, generated secrets, Janus's
+   * config) is for its own user only. */
+  umask (077);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
