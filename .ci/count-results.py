@@ -84,6 +84,15 @@ for arg in sys.argv[1:]:
         meson_log(path)
     elif kind == 'node':
         node_tap(path)
+    elif kind == 'tap':
+        try:
+            p, f, s_ = count_tap(open(path, encoding='utf-8', errors='replace').read())
+        except FileNotFoundError:
+            p, f, s_ = 0, 1, 0
+            details.append(f'no TAP report at {path}')
+        passed += p
+        failed += f
+        skipped += s_
     elif kind == 'fail':
         failed += 1
         details.append(path)

@@ -308,7 +308,7 @@ void
 hc_media_room_remove_member (HcMediaRoom     *self,
                              HcSignalSession *session)
 {
-  g_autoptr(HcMediaRoom) hold = g_object_ref (self);
+  g_autoptr(HcMediaRoom) hold G_GNUC_UNUSED = g_object_ref (self);
   g_autoptr(JsonNode) event = NULL;
   const char *sid = hc_signal_session_get_participant_sid (session);
 

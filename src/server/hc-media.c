@@ -275,7 +275,7 @@ void
 hc_media_room_finished (HcMedia     *self,
                         HcMediaRoom *room)
 {
-  g_autoptr(HcMediaRoom) hold = g_object_ref (room);
+  g_autoptr(HcMediaRoom) hold G_GNUC_UNUSED = g_object_ref (room);
 
   g_return_if_fail (HC_IS_MEDIA (self));
 
@@ -376,7 +376,8 @@ on_destroy_sent (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  g_autoptr(JsonObject) reply = hc_janus_message_finish (HC_JANUS (source), result, NULL);
+  g_autoptr(JsonObject) reply G_GNUC_UNUSED = hc_janus_message_finish (HC_JANUS (source), result,
+                                                                      NULL);
 }
 
 static void

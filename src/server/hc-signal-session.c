@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include "hc-media-room.h"
+#include "hc-protocol.h"
+#include "hc-sdp.h"
 #include "hc-server-private.h"
 #include "hc-signal-session.h"
 #include "hc-sid.h"
@@ -17,7 +19,6 @@
 #define CLOSE_IDLE          4408
 #define CLOSE_REMOVED       4409
 
-#define MAX_SDP (60 * 1024)
 
 enum {
   SIGNAL_CLOSED,
@@ -187,45 +188,6 @@ close_with (HcSignalSession *self,
 {
   if (soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_close (self->connection, code, reason);
-}
-
-/* Reads a string member; NULL when absent or not a string. */
-static const char *
-get_string (JsonObject *object,
-            const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-/* Reads an optional boolean member; FALSE with @ok cleared on a wrong type. */
-static gboolean
-get_bool (JsonObject *object,
-          const char *name,
-          gboolean    fallback,
-          gboolean   *ok)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL)
-    return fallback;
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    {
-      *ok = FALSE;
-      return fallback;
-    }
-  return json_node_get_boolean (node);
-}
-
-static gboolean
-sdp_is_plausible (const char *sdp)
-{
-  return sdp != NULL && strlen (sdp) <= MAX_SDP && g_str_has_prefix (sdp, "v=0") &&
-         strstr (sdp, "\nm=") != NULL && g_utf8_validate (sdp, -1, NULL);
 }
 
 static JsonObject *
@@ -472,7 +434,7 @@ handle_authenticate (HcSignalSession *self,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
-  const char *token = get_string (message, "token");
+  const char *token = hc_protocol_get_string (message, "token");
   gint64 now = hc_server_now ();
 
   if (self->claims != NULL)
@@ -556,7 +518,7 @@ handle_join (HcSignalSession *self,
   g_autoptr(HcRoomRecord) room = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   g_autofree char *participant_sid = NULL;
-  const char *name = get_string (message, "room");
+  const char *name = hc_protocol_get_string (message, "room");
   const char *dominant;
   GPtrArray *members;
   gint connected;
@@ -835,26 +797,6 @@ on_publish_room_ready (GObject      *source,
   hc_janus_attach_async (janus, NULL, on_publisher_attached, request);
 }
 
-/* The a=mid of the first m-line of @kind in @sdp. */
-static char *
-find_mid (const char *sdp,
-          const char *kind)
-{
-  g_autofree char *marker = g_strconcat ("m=", kind, " ", NULL);
-  const char *section = strstr (sdp, marker);
-  const char *next;
-  const char *mid;
-
-  if (section == NULL)
-    return NULL;
-  next = strstr (section + 2, "\nm=");
-  mid = strstr (section, "a=mid:");
-  if (mid == NULL || (next != NULL && mid > next))
-    return NULL;
-  mid += strlen ("a=mid:");
-  return g_strndup (mid, strcspn (mid, "\r\n"));
-}
-
 static guint64
 random_feed_id (void)
 {
@@ -869,10 +811,10 @@ handle_publish (HcSignalSession *self,
                 JsonObject      *message,
                 const char      *request_id)
 {
-  const char *sdp = get_string (message, "sdp");
+  const char *sdp = hc_protocol_get_string (message, "sdp");
   gboolean ok = TRUE;
-  gboolean audio = get_bool (message, "audio", TRUE, &ok);
-  gboolean video = get_bool (message, "video", TRUE, &ok);
+  gboolean audio = hc_protocol_get_bool (message, "audio", TRUE, &ok);
+  gboolean video = hc_protocol_get_bool (message, "video", TRUE, &ok);
 
   if (!ok)
     {
@@ -880,7 +822,7 @@ handle_publish (HcSignalSession *self,
                   request_id);
       return;
     }
-  if (!sdp_is_plausible (sdp))
+  if (!hc_sdp_is_plausible (sdp))
     {
       send_error (self, HC_ERROR_BAD_SDP, "publish needs an SDP offer of at most 60 KiB",
                   request_id);
@@ -894,13 +836,11 @@ handle_publish (HcSignalSession *self,
     }
 
   self->publish_pending = TRUE;
-  self->has_audio = audio && strstr (sdp, "m=audio") != NULL;
-  self->has_video = video && strstr (sdp, "m=video") != NULL;
-  /* Simulcast as browsers (RID) or GStreamer (SSRC group) describe it. */
-  self->simulcast = g_strcmp0 (self->room->video_codec, "VP8") == 0 &&
-                    (strstr (sdp, "a=simulcast:") != NULL || strstr (sdp, "a=ssrc-group:SIM") != NULL);
+  self->has_audio = audio && hc_sdp_has_media (sdp, "audio");
+  self->has_video = video && hc_sdp_has_media (sdp, "video");
+  self->simulcast = g_strcmp0 (self->room->video_codec, "VP8") == 0 && hc_sdp_has_simulcast (sdp);
   g_free (self->audio_mid);
-  self->audio_mid = find_mid (sdp, "audio");
+  self->audio_mid = hc_sdp_find_mid (sdp, "audio");
   if (self->feed_id == 0)
     self->feed_id = random_feed_id ();
   hc_media_room_ensure_async (self->media_room, on_publish_room_ready,
@@ -914,7 +854,7 @@ find_subscription (HcSignalSession *self,
                    JsonObject      *message,
                    const char      *request_id)
 {
-  const char *participant = get_string (message, "participant");
+  const char *participant = hc_protocol_get_string (message, "participant");
   Subscription *sub = participant ? g_hash_table_lookup (self->subscriptions, participant) : NULL;
 
   if (participant == NULL)
@@ -1076,7 +1016,7 @@ handle_subscribe (HcSignalSession *self,
                   JsonObject      *message,
                   const char      *request_id)
 {
-  const char *participant = get_string (message, "participant");
+  const char *participant = hc_protocol_get_string (message, "participant");
   HcSignalSession *remote;
   Subscription *sub;
   MediaRequest *request;
@@ -1151,7 +1091,7 @@ handle_subscribe_answer (HcSignalSession *self,
                          JsonObject      *message,
                          const char      *request_id)
 {
-  const char *sdp = get_string (message, "sdp");
+  const char *sdp = hc_protocol_get_string (message, "sdp");
   Subscription *sub = find_subscription (self, message, request_id);
   g_autoptr(JsonObject) body = NULL;
   g_autoptr(JsonObject) jsep = NULL;
@@ -1159,7 +1099,7 @@ handle_subscribe_answer (HcSignalSession *self,
 
   if (sub == NULL)
     return;
-  if (!sdp_is_plausible (sdp))
+  if (!hc_sdp_is_plausible (sdp))
     {
       send_error (self, HC_ERROR_BAD_SDP, "subscribe-answer needs an SDP answer", request_id);
       return;
@@ -1249,7 +1189,7 @@ handle_configure (HcSignalSession *self,
     return;
   substream = sub->substream;
   temporal = sub->temporal;
-  paused = get_bool (message, "paused", sub->paused, &ok);
+  paused = hc_protocol_get_bool (message, "paused", sub->paused, &ok);
   if (!ok || !get_layer (message, "substream", &substream) ||
       !get_layer (message, "temporal", &temporal))
     {
@@ -1293,14 +1233,14 @@ handle_trickle (HcSignalSession *self,
                 JsonObject      *message,
                 const char      *request_id)
 {
-  const char *target = get_string (message, "target");
+  const char *target = hc_protocol_get_string (message, "target");
   JsonNode *candidate = json_object_get_member (message, "candidate");
 
   if (target == NULL || candidate == NULL ||
       !(JSON_NODE_HOLDS_NULL (candidate) ||
         (JSON_NODE_HOLDS_OBJECT (candidate) &&
-         get_string (json_node_get_object (candidate), "candidate") != NULL &&
-         strlen (get_string (json_node_get_object (candidate), "candidate")) < 1024)))
+         hc_protocol_get_string (json_node_get_object (candidate), "candidate") != NULL &&
+         strlen (hc_protocol_get_string (json_node_get_object (candidate), "candidate")) < 1024)))
     {
       send_error (self, HC_ERROR_MESSAGE_MALFORMED,
                   "trickle needs a target and a candidate object (or null)", request_id);
@@ -1337,8 +1277,8 @@ handle_mute (HcSignalSession *self,
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonNode) event = NULL;
   gboolean ok = TRUE;
-  gboolean audio = get_bool (message, "audio", self->audio_muted, &ok);
-  gboolean video = get_bool (message, "video", self->video_muted, &ok);
+  gboolean audio = hc_protocol_get_bool (message, "audio", self->audio_muted, &ok);
+  gboolean video = hc_protocol_get_bool (message, "video", self->video_muted, &ok);
 
   if (!ok)
     {
@@ -1381,7 +1321,7 @@ host_target (HcSignalSession *self,
              JsonObject      *message,
              const char      *request_id)
 {
-  const char *participant = get_string (message, "participant");
+  const char *participant = hc_protocol_get_string (message, "participant");
   HcSignalSession *target;
 
   if (self->claims->role != HC_ROLE_PROVIDER)
@@ -1425,7 +1365,7 @@ handle_mute_participant (HcSignalSession *self,
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonNode) event = NULL;
   gboolean ok = TRUE;
-  gboolean mute = get_bool (message, "mute", TRUE, &ok);
+  gboolean mute = hc_protocol_get_bool (message, "mute", TRUE, &ok);
 
   if (target == NULL)
     return;
@@ -1516,7 +1456,7 @@ handle_end_visit (HcSignalSession *self,
                   const char      *request_id)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(HcSignalSession) hold = g_object_ref (self);
+  g_autoptr(HcSignalSession) hold G_GNUC_UNUSED = g_object_ref (self);
   g_autofree char *room_sid = NULL;
 
   if (self->claims->role != HC_ROLE_PROVIDER)
@@ -1587,15 +1527,15 @@ on_message (SoupWebsocketConnection *connection,
             gpointer                 user_data)
 {
   HcSignalSession *self = user_data;
-  g_autoptr(HcSignalSession) hold = g_object_ref (self);
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(HcSignalSession) hold G_GNUC_UNUSED = g_object_ref (self);
+  g_autoptr(HcProtocolMessage) parsed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *error_id = NULL;
   gsize len = 0;
   const char *data = g_bytes_get_data (payload, &len);
   const char *msg_type;
-  const char *request_id = NULL;
+  const char *request_id;
   JsonObject *message;
-  JsonNode *root;
-  JsonNode *node;
 
   self->last_activity = g_get_monotonic_time ();
   if (!take_rate_token (self))
@@ -1603,36 +1543,20 @@ on_message (SoupWebsocketConnection *connection,
       send_error (self, HC_ERROR_RATE_LIMITED, "Too many messages; slow down", NULL);
       return;
     }
-  if (type != SOUP_WEBSOCKET_DATA_TEXT || len > HC_SIGNAL_MAX_MESSAGE ||
-      !g_utf8_validate (data, (gssize) len, NULL) ||
-      !json_parser_load_from_data (parser, data, (gssize) len, NULL) ||
-      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (type != SOUP_WEBSOCKET_DATA_TEXT)
     {
-      send_error (self, len > HC_SIGNAL_MAX_MESSAGE ? HC_ERROR_MESSAGE_TOO_LARGE
-                                                    : HC_ERROR_MESSAGE_MALFORMED,
-                  "A message must be one JSON object in a text frame of at most 64 KiB", NULL);
+      send_error (self, HC_ERROR_MESSAGE_MALFORMED, "Messages are JSON in text frames", NULL);
       return;
     }
-  message = json_node_get_object (root);
-
-  node = json_object_get_member (message, "id");
-  if (node != NULL)
+  parsed = hc_protocol_message_parse (data, len, &error_id, &error);
+  if (parsed == NULL)
     {
-      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
-          strlen (json_node_get_string (node)) > 64)
-        {
-          send_error (self, HC_ERROR_MESSAGE_MALFORMED, "id must be a string of at most 64 bytes",
-                      NULL);
-          return;
-        }
-      request_id = json_node_get_string (node);
-    }
-  msg_type = get_string (message, "type");
-  if (msg_type == NULL)
-    {
-      send_error (self, HC_ERROR_MESSAGE_MALFORMED, "A message needs a type string", request_id);
+      send_gerror (self, error, error_id);
       return;
     }
+  message = parsed->object;
+  msg_type = parsed->type;
+  request_id = parsed->id;
 
   if (strcmp (msg_type, "ping") == 0)
     send_simple (self, "pong", request_id);
@@ -1716,7 +1640,7 @@ on_closed (SoupWebsocketConnection *connection,
            gpointer                 user_data)
 {
   HcSignalSession *self = user_data;
-  g_autoptr(HcSignalSession) hold = g_object_ref (self);
+  g_autoptr(HcSignalSession) hold G_GNUC_UNUSED = g_object_ref (self);
 
   if (self->closed)
     return;
@@ -1842,7 +1766,7 @@ hc_signal_session_token_revoked (HcSignalSession *self,
 void
 hc_signal_session_shutdown (HcSignalSession *self)
 {
-  g_autoptr(HcSignalSession) hold = g_object_ref (self);
+  g_autoptr(HcSignalSession) hold G_GNUC_UNUSED = g_object_ref (self);
 
   g_return_if_fail (HC_IS_SIGNAL_SESSION (self));
 
