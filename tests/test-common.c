@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "hc-error.h"
+#include "hc-sdp.h"
 #include "hc-sid.h"
 
 #include <gio/gio.h>
@@ -103,6 +104,38 @@ test_foreign_errors_are_internal (void)
   g_assert_cmpint (hc_error_get_code (NULL), ==, HC_ERROR_INTERNAL);
 }
 
+static void
+test_sdp (void)
+{
+  const char *browser = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+                        "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n"
+                        "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=rid:l send\r\n"
+                        "a=simulcast:send l;m;h\r\n";
+  const char *high_first = "v=0\r\nm=video 9 RTP/AVP 96\r\na=simulcast:send ~h;m,m2;l\r\n";
+  const char *ssrc_group = "v=0\r\nm=video 9 RTP/AVP 96\r\na=mid:video0\r\n"
+                           "a=ssrc-group:SIM 1 2 3\r\n";
+  g_autofree char *audio_mid = hc_sdp_find_mid (browser, "audio");
+  g_autofree char *video_mid = hc_sdp_find_mid (browser, "video");
+  g_autofree char *gst_mid = hc_sdp_find_mid (ssrc_group, "video");
+  g_autofree char *none = hc_sdp_find_mid (ssrc_group, "audio");
+
+  g_assert_true (hc_sdp_is_plausible (browser));
+  g_assert_false (hc_sdp_is_plausible ("v=0\r\nno media"));
+  g_assert_false (hc_sdp_is_plausible ("hello"));
+  g_assert_false (hc_sdp_is_plausible (NULL));
+  g_assert_cmpstr (audio_mid, ==, "0");
+  g_assert_cmpstr (video_mid, ==, "1");
+  g_assert_cmpstr (gst_mid, ==, "video0");
+  g_assert_null (none);
+  g_assert_true (hc_sdp_has_simulcast (browser));
+  g_assert_true (hc_sdp_has_simulcast (ssrc_group));
+  g_assert_true (hc_sdp_simulcast_low_first (browser));
+  g_assert_false (hc_sdp_simulcast_low_first (high_first));
+  g_assert_false (hc_sdp_simulcast_low_first (ssrc_group));
+  g_assert_true (hc_sdp_has_media (browser, "audio"));
+  g_assert_false (hc_sdp_has_media (ssrc_group, "audio"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -113,6 +146,7 @@ main (int    argc,
   g_test_add_func ("/sid/invalid", test_sid_invalid);
   g_test_add_func ("/names/validation", test_names);
   g_test_add_func ("/errors/table", test_error_table);
+  g_test_add_func ("/sdp/checks", test_sdp);
   g_test_add_func ("/errors/foreign-are-internal", test_foreign_errors_are_internal);
   return g_test_run ();
 }

@@ -65,3 +65,23 @@ hc_sdp_has_simulcast (const char *sdp)
   return sdp != NULL && (find_line (sdp, "a=simulcast:", NULL) != NULL ||
                          find_line (sdp, "a=ssrc-group:SIM ", NULL) != NULL);
 }
+
+gboolean
+hc_sdp_simulcast_low_first (const char *sdp)
+{
+  const char *line = sdp ? find_line (sdp, "a=simulcast:send ", NULL) : NULL;
+  g_autofree char *first = NULL;
+
+  if (line == NULL)
+    return FALSE;
+  line += strlen ("a=simulcast:send ");
+  /* The first stream of the list; "~" marks a paused one, "," separates
+   * alternatives of the same stream. */
+  if (*line == '~')
+    line++;
+  first = g_strndup (line, strcspn (line, ";, \r\n"));
+  /* The names the protocol gives the lowest layer, and the "q" (quarter)
+   * of the f/h/q convention. */
+  return g_strcmp0 (first, "l") == 0 || g_strcmp0 (first, "q") == 0 ||
+         g_strcmp0 (first, "low") == 0;
+}

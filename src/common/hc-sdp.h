@@ -18,5 +18,9 @@ gboolean  hc_sdp_has_media      (const char *sdp,
 /* Simulcast as browsers (a=simulcast with RIDs) or GStreamer (an SSRC
  * group SIM) describe it. */
 gboolean  hc_sdp_has_simulcast  (const char *sdp);
+/* Whether the a=simulcast:send line lists its RIDs lowest layer first, as
+ * our clients do ("l;m;h", docs/protocol.md). Janus assumes highest first
+ * unless told. */
+gboolean  hc_sdp_simulcast_low_first (const char *sdp);
 
 G_END_DECLS

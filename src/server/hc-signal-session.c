@@ -63,6 +63,7 @@ struct _HcSignalSession
   guint64                  publisher_handle;
   guint64                  feed_id;
   gboolean                 publishing;
+  gboolean                 media_up;          /* Janus saw the publisher's media */
   gboolean                 publish_pending;
   gboolean                 has_audio;
   gboolean                 has_video;
@@ -223,7 +224,7 @@ build_participant (HcSignalSession *self,
   if (with_state)
     {
       json_builder_set_member_name (builder, "publishing");
-      json_builder_add_boolean_value (builder, self->publishing);
+      json_builder_add_boolean_value (builder, self->publishing && self->media_up);
       json_builder_set_member_name (builder, "audio_muted");
       json_builder_add_boolean_value (builder, self->audio_muted);
       json_builder_set_member_name (builder, "video_muted");
@@ -308,7 +309,7 @@ static void
 unpublish (HcSignalSession *self,
            gboolean         detach)
 {
-  gboolean was_publishing = self->publishing;
+  gboolean was_publishing = self->publishing && self->media_up;
 
   if (detach)
     detach_handle (self, self->publisher_handle);
@@ -316,6 +317,7 @@ unpublish (HcSignalSession *self,
     hc_media_unregister_handle (get_media (self), self->publisher_handle);
   self->publisher_handle = 0;
   self->publishing = FALSE;
+  self->media_up = FALSE;
   self->publish_pending = FALSE;
   g_ptr_array_set_size (self->early_candidates, 0);
 
@@ -704,6 +706,8 @@ on_published (GObject      *source,
 
   self->publishing = TRUE;
   self->publish_pending = FALSE;
+  /* Others hear of the tracks once Janus has the media ("webrtcup"): a
+   * subscription before that would find nothing to receive. */
   builder = begin_reply ("published", request->request_id);
   json_builder_set_member_name (builder, "sdp");
   json_builder_add_string_value (builder, answer);
@@ -713,7 +717,6 @@ on_published (GObject      *source,
   json_builder_add_string_value (builder, self->room->video_codec);
   json_builder_end_object (builder);
   send_builder (self, builder);
-  broadcast_track_event (self, "track-published");
 
 out:
   media_request_free (request);
@@ -763,6 +766,8 @@ on_publisher_attached (GObject      *source,
   json_object_set_boolean_member (body, "audio", self->has_audio);
   json_object_set_boolean_member (body, "video", self->has_video);
   jsep = make_jsep ("offer", request->sdp);
+  if (hc_sdp_simulcast_low_first (request->sdp))
+    json_object_set_string_member (jsep, "rid_order", "lmh");
   hc_janus_message_async (janus, handle, body, jsep, NULL, on_published, request);
 
   /* Candidates that arrived while the handle was being attached. */
@@ -1033,9 +1038,9 @@ handle_subscribe (HcSignalSession *self,
       send_error (self, HC_ERROR_NOT_FOUND, "No such participant in this room", request_id);
       return;
     }
-  if (!remote->publishing)
+  if (!remote->publishing || !remote->media_up)
     {
-      send_error (self, HC_ERROR_NOT_PUBLISHING, "That participant publishes nothing",
+      send_error (self, HC_ERROR_NOT_PUBLISHING, "That participant publishes nothing yet",
                   request_id);
       return;
     }
@@ -1491,12 +1496,24 @@ hc_signal_session_janus_event (HcSignalSession *self,
 
   if (self->media_room == NULL || handle != self->publisher_handle)
     return;
+  if (strcmp (janus, "webrtcup") == 0)
+    {
+      if (self->publishing && !self->media_up)
+        {
+          self->media_up = TRUE;
+          broadcast_track_event (self, "track-published");
+        }
+      return;
+    }
   if (strcmp (janus, "event") != 0 ||
       (plugindata = json_object_get_object_member (message, "plugindata")) == NULL ||
       (data = json_object_get_object_member (plugindata, "data")) == NULL)
     return;
   what = json_object_get_string_member_with_default (data, "videoroom", "");
-  /* Janus reports talking on the publisher's own handle. */
+  /* Janus tells every publisher in the room who is talking: only the
+   * reports about our own feed are ours to relay. */
+  if ((guint64) json_object_get_int_member_with_default (data, "id", 0) != self->feed_id)
+    return;
   if (strcmp (what, "talking") == 0 && !self->audio_muted)
     hc_media_room_talking (self->media_room, self->participant_sid, TRUE);
   else if (strcmp (what, "stopped-talking") == 0)
