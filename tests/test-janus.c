@@ -3,6 +3,9 @@
 
 #include "hc-janus-process.h"
 #include "hc-janus.h"
+#include "hc-media-room.h"
+#include "hc-media.h"
+#include "hc-sid.h"
 
 #include <glib/gstdio.h>
 #include <signal.h>
@@ -247,6 +250,121 @@ test_missing_binary (void)
   g_assert_true (g_str_has_prefix (error->message, "janus.binary:"));
 }
 
+static void
+on_process_up (HcJanusProcess *process,
+               guint          *ready)
+{
+  (*ready)++;
+}
+
+static void
+on_room_ensured (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  guint *done = user_data;
+  guint64 janus_room = 0;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (hc_media_room_ensure_finish (HC_MEDIA_ROOM (source), result, &janus_room,
+                                                 &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (janus_room, !=, 0);
+  (*done)++;
+}
+
+/* External mode: two Janus servers; rooms go to the least loaded one. */
+static void
+test_external_placement (void)
+{
+  g_autofree char *janus = g_find_program_in_path ("janus");
+  g_autoptr(HcConfig) config = hc_config_new ();
+  g_autoptr(HcMedia) media = NULL;
+  g_autoptr(GError) error = NULL;
+  HcJanusProcess *processes[2];
+  char *dirs[2];
+  char *urls[3] = { NULL, NULL, NULL };
+  HcMediaRoom *rooms[4];
+  guint ready = 0, done = 0, loads[2] = { 0, 0 };
+  guint timeout;
+
+  if (janus == NULL)
+    {
+      g_test_skip ("janus is not installed");
+      return;
+    }
+
+  for (int i = 0; i < 2; i++)
+    {
+      HcJanusProcessOptions options = { 0 };
+
+      dirs[i] = g_dir_make_tmp ("hc-janus-ext-XXXXXX", NULL);
+      options.work_dir = dirs[i];
+      options.ws_port = free_port ();
+      options.secret = "external-secret-0123456789";
+      options.rtp_port_range = i == 0 ? "30200-30300" : "30400-30500";
+      processes[i] = hc_janus_process_new (&options);
+      g_signal_connect (processes[i], "ready", G_CALLBACK (on_process_up), &ready);
+      g_assert_true (hc_janus_process_start (processes[i], &error));
+      urls[i] = hc_janus_process_dup_url (processes[i]);
+    }
+  timeout = g_timeout_add_seconds (30, on_timeout, NULL);
+  while (ready < 2)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_free (config->janus_mode);
+  config->janus_mode = g_strdup ("external");
+  config->janus_servers = g_strdupv (urls);
+  config->janus_admin_secret = g_bytes_new_static ("external-secret-0123456789", 26);
+  media = hc_media_new (config);
+  g_assert_true (hc_media_start (media, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (hc_media_get_n_servers (media), ==, 2);
+  while (hc_media_get_n_ready (media) < 2)
+    g_main_context_iteration (NULL, TRUE);
+
+  for (int i = 0; i < 4; i++)
+    {
+      g_autoptr(HcRoomRecord) record = g_new0 (HcRoomRecord, 1);
+
+      record->sid = hc_sid_new ("RM");
+      record->unique_name = g_strdup_printf ("room-%d", i);
+      record->video_codec = g_strdup ("VP8");
+      record->max_participants = 4;
+      rooms[i] = hc_media_get_room (media, record);
+      /* One at a time, so that each placement sees the previous load. */
+      hc_media_room_ensure_async (rooms[i], on_room_ensured, &done);
+      while (done < (guint) i + 1)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (timeout);
+
+  for (int i = 0; i < 2; i++)
+    loads[i] = hc_media_get_load (media, (guint) i);
+  g_test_message ("rooms per Janus: %u and %u", loads[0], loads[1]);
+  g_assert_cmpuint (loads[0], ==, 2);
+  g_assert_cmpuint (loads[1], ==, 2);
+  g_assert_true (hc_media_room_get_janus (rooms[0]) != hc_media_room_get_janus (rooms[1]));
+
+  for (int i = 0; i < 4; i++)
+    hc_media_room_finished (media, rooms[i]);
+  hc_media_stop (media);
+  g_clear_object (&media);
+  for (int i = 0; i < 2; i++)
+    {
+      g_autofree char *rm = g_strdup_printf ("rm -rf '%s'", dirs[i]);
+
+      g_signal_handlers_disconnect_by_data (processes[i], &ready);
+      hc_janus_process_stop (processes[i]);
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_assert_finalize_object (processes[i]);
+      g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL);
+      g_free (dirs[i]);
+      g_free (urls[i]);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -255,5 +373,6 @@ main (int    argc,
   g_test_add ("/janus/room-and-restart", Fixture, NULL, fixture_setup, test_room_and_restart,
               fixture_teardown);
   g_test_add_func ("/janus/missing-binary", test_missing_binary);
+  g_test_add_func ("/janus/external-placement", test_external_placement);
   return g_test_run ();
 }

@@ -441,3 +441,31 @@ hc_media_get_janus_pid (HcMedia *self)
   g_return_val_if_fail (HC_IS_MEDIA (self), 0);
   return self->process ? hc_janus_process_get_pid (self->process) : 0;
 }
+
+guint
+hc_media_get_n_servers (HcMedia *self)
+{
+  g_return_val_if_fail (HC_IS_MEDIA (self), 0);
+  return self->januses->len;
+}
+
+guint
+hc_media_get_n_ready (HcMedia *self)
+{
+  guint ready = 0;
+
+  g_return_val_if_fail (HC_IS_MEDIA (self), 0);
+  for (guint i = 0; i < self->januses->len; i++)
+    ready += hc_janus_is_ready (g_ptr_array_index (self->januses, i)) ? 1 : 0;
+  return ready;
+}
+
+guint
+hc_media_get_load (HcMedia *self,
+                   guint    index)
+{
+  g_return_val_if_fail (HC_IS_MEDIA (self), G_MAXUINT);
+  if (index >= self->januses->len)
+    return G_MAXUINT;
+  return hc_janus_get_load (g_ptr_array_index (self->januses, index));
+}

@@ -50,5 +50,10 @@ void          hc_media_unregister_handle  (HcMedia          *self,
                                            guint64           handle);
 
 GPid          hc_media_get_janus_pid      (HcMedia          *self);
+guint         hc_media_get_n_servers      (HcMedia          *self);
+guint         hc_media_get_n_ready        (HcMedia          *self);
+/* Rooms placed on server @index, or G_MAXUINT when there is no such server. */
+guint         hc_media_get_load           (HcMedia          *self,
+                                           guint             index);
 
 G_END_DECLS
