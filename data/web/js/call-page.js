@@ -138,6 +138,17 @@ const roomFromUrl = new URLSearchParams(window.location.search).get('room');
 if (roomFromUrl)
   $('room').value = roomFromUrl;
 
+// A link may carry the room and a guest token in its fragment, which the
+// browser never sends to any server. Take them, then drop the fragment from
+// the address bar and the history so the token is not left lying around.
+const fragment = new URLSearchParams(window.location.hash.slice(1));
+if (fragment.get('token')) {
+  $('token').value = fragment.get('token');
+  if (fragment.get('room'))
+    $('room').value = fragment.get('room');
+  history.replaceState(null, '', window.location.pathname + window.location.search);
+}
+
 // The test hook (and a console for the curious): start() and the live call.
 window.housecall = {
   start,
