@@ -6,6 +6,7 @@
 #include "hc-config.h"
 #include "hc-error.h"
 #include "hc-sid.h"
+#include "hc-sms-template.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,17 +22,26 @@
 static const struct
 {
   const char *group;
-  const char *keys[12];
+  const char *keys[32];
 } known_keys[] = {
   { "server", { "listen", "data-dir", "public-url", "tls-certificate", "tls-key", NULL } },
-  { "clinic", { "name", NULL } },
+  { "clinic", { "name", "phone", "timezone", "time-format", "visit-code-hours", NULL } },
   { "tokens", { "account-sid", "api-key-sid", "api-key-secret-file", "provider-ttl",
                 "guest-ttl", "guest-max-ttl", NULL } },
   { "login", { "max-failures-per-account", "max-failures-per-address", "lockout-seconds",
                NULL } },
   { "janus", { "admin-secret-file", "mode", "binary", "ws-port", "rtp-port-range",
                 "ice-enforce-list", "nat-1-1", "servers", NULL } },
+  { "sms", { "gateway", "from", "callback-url", "callback-secret-file", "reminder-offsets",
+             "max-segments", "max-attempts", "retry-initial-seconds", "retry-max-seconds",
+             "request-timeout-seconds", "confirm-timeout-seconds", "send-cancellation",
+             "invite-template", "reminder-template", "update-template", "cancel-template",
+             "kannel-url", "kannel-username", "kannel-password-file", "kannel-smsc",
+             "twilio-url", "twilio-account-sid", "twilio-auth-token-file", NULL } },
 };
+
+static gboolean load_sms (GKeyFile *file, HcConfig *config, GError **error);
+static gboolean finish_sms (HcConfig *config, GError **error);
 
 HcConfig *
 hc_config_new (void)
@@ -50,6 +60,18 @@ hc_config_new (void)
   config->login_lockout_seconds = 900;
   config->janus_mode = g_strdup ("embedded");
   config->janus_rtp_port_range = g_strdup ("20000-40000");
+  config->visit_code_hours = 4;
+  config->sms_gateway = g_strdup ("outbox");
+  config->sms_reminder_offsets[0] = 24 * 3600;
+  config->sms_reminder_offsets[1] = 15 * 60;
+  config->sms_n_reminder_offsets = 2;
+  config->sms_max_segments = 2;
+  config->sms_max_attempts = 8;
+  config->sms_retry_initial = 30;
+  config->sms_retry_max = 3600;
+  config->sms_request_timeout = 30;
+  config->sms_confirm_timeout = 900;
+  config->sms_send_cancellation = TRUE;
   return config;
 }
 
@@ -78,6 +100,25 @@ hc_config_free (HcConfig *config)
   g_free (config->janus_ice_enforce_list);
   g_free (config->janus_nat_1_1);
   g_strfreev (config->janus_servers);
+  g_free (config->clinic_phone);
+  g_free (config->clinic_timezone);
+  g_free (config->clinic_time_format);
+  g_free (config->sms_gateway);
+  g_free (config->sms_from);
+  g_free (config->sms_callback_url);
+  g_free (config->sms_callback_secret_file);
+  g_free (config->sms_callback_secret);
+  for (guint i = 0; i < G_N_ELEMENTS (config->sms_templates); i++)
+    g_free (config->sms_templates[i]);
+  g_free (config->kannel_url);
+  g_free (config->kannel_username);
+  g_free (config->kannel_password_file);
+  g_clear_pointer (&config->kannel_password, g_bytes_unref);
+  g_free (config->kannel_smsc);
+  g_free (config->twilio_url);
+  g_free (config->twilio_account_sid);
+  g_free (config->twilio_auth_token_file);
+  g_clear_pointer (&config->twilio_auth_token, g_bytes_unref);
   g_free (config);
 }
 
@@ -373,7 +414,8 @@ hc_config_load (HcConfig    *config,
       !read_string (file, "janus", "rtp-port-range", &config->janus_rtp_port_range, error) ||
       !read_string (file, "janus", "ice-enforce-list", &config->janus_ice_enforce_list, error) ||
       !read_string (file, "janus", "nat-1-1", &config->janus_nat_1_1, error) ||
-      !read_servers (file, config, error))
+      !read_servers (file, config, error) ||
+      !load_sms (file, config, error))
     return FALSE;
 
   if (config->janus_mode == NULL)
@@ -597,6 +639,8 @@ hc_config_finish (HcConfig  *config,
   if (generated)
     g_message ("Generated the account and API key SIDs into %s", config->data_dir);
 
+  if (!finish_sms (config, error))
+    return FALSE;
   return TRUE;
 }
 
@@ -606,4 +650,332 @@ hc_config_is_loopback (const HcConfig *config)
   g_autoptr(GInetAddress) address = g_inet_address_new_from_string (config->listen_host);
 
   return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+/* [sms] and the [clinic] keys messages use. */
+
+/* "24h", "15m", "90s", "1h30m" or plain seconds. */
+static gboolean
+parse_duration (const char *text,
+                gint64     *out)
+{
+  gint64 total = 0;
+  const char *p = text;
+
+  if (*p == '\0')
+    return FALSE;
+  while (*p)
+    {
+      guint64 value = 0;
+      char *end = NULL;
+
+      if (!g_ascii_isdigit (*p))
+        return FALSE;
+      value = g_ascii_strtoull (p, &end, 10);
+      if (end == p || value > 10000000)
+        return FALSE;
+      switch (*end)
+        {
+        case 'd':
+          total += (gint64) value * 86400;
+          end++;
+          break;
+        case 'h':
+          total += (gint64) value * 3600;
+          end++;
+          break;
+        case 'm':
+          total += (gint64) value * 60;
+          end++;
+          break;
+        case 's':
+          total += (gint64) value;
+          end++;
+          break;
+        case '\0':
+          if (p != text)
+            return FALSE;
+          total += (gint64) value;
+          break;
+        default:
+          return FALSE;
+        }
+      p = end;
+    }
+  *out = total;
+  return TRUE;
+}
+
+static gboolean
+read_offsets (GKeyFile  *file,
+              HcConfig  *config,
+              GError   **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_auto(GStrv) list = g_key_file_get_string_list (file, "sms", "reminder-offsets", NULL,
+                                                   &local_error);
+  guint n = 0;
+
+  if (list == NULL)
+    return TRUE;
+  for (guint i = 0; list[i] != NULL; i++)
+    {
+      gint64 offset = 0;
+
+      g_strstrip (list[i]);
+      if (*list[i] == '\0')
+        continue;
+      if (!parse_duration (list[i], &offset) || offset > 30 * 86400)
+        return config_error (error, "sms", "reminder-offsets",
+                             "“%s” is not a duration like 24h, 15m or 1h30m (at most 30d)",
+                             list[i]);
+      if (n == G_N_ELEMENTS (config->sms_reminder_offsets))
+        return config_error (error, "sms", "reminder-offsets", "at most %d reminders",
+                             (int) G_N_ELEMENTS (config->sms_reminder_offsets));
+      for (guint j = 0; j < n; j++)
+        if (config->sms_reminder_offsets[j] == offset)
+          return config_error (error, "sms", "reminder-offsets", "“%s” is listed twice", list[i]);
+      config->sms_reminder_offsets[n++] = offset;
+    }
+  config->sms_n_reminder_offsets = n;
+  return TRUE;
+}
+
+static gboolean
+read_bool (GKeyFile    *file,
+           const char  *group,
+           const char  *key,
+           gboolean    *out,
+           GError     **error)
+{
+  g_autofree char *text = NULL;
+
+  if (!read_string (file, group, key, &text, error))
+    return FALSE;
+  if (text == NULL)
+    return TRUE;
+  if (strcmp (text, "true") == 0)
+    *out = TRUE;
+  else if (strcmp (text, "false") == 0)
+    *out = FALSE;
+  else
+    return config_error (error, group, key, "“%s” is not true or false", text);
+  return TRUE;
+}
+
+static gboolean
+check_url (const char  *value,
+           const char  *key,
+           GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+
+  if (value == NULL)
+    return TRUE;
+  uri = g_uri_parse (value, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 &&
+                      g_strcmp0 (g_uri_get_scheme (uri), "https") != 0) ||
+      g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+    return config_error (error, "sms", key, "“%s” is not an http:// or https:// URL", value);
+  return TRUE;
+}
+
+static gboolean
+load_sms (GKeyFile  *file,
+          HcConfig  *config,
+          GError   **error)
+{
+  static const char * const template_keys[] = {
+    "invite-template", "reminder-template", "update-template", "cancel-template"
+  };
+  g_autofree char *callback_secret_file = NULL;
+  g_autofree char *kannel_password_file = NULL;
+  g_autofree char *twilio_token_file = NULL;
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (template_keys) == HC_SMS_N_KINDS);
+
+  if (!read_string (file, "clinic", "phone", &config->clinic_phone, error) ||
+      !read_string (file, "clinic", "timezone", &config->clinic_timezone, error) ||
+      !read_string (file, "clinic", "time-format", &config->clinic_time_format, error) ||
+      !read_uint (file, "clinic", "visit-code-hours", 1, 72, &config->visit_code_hours, error) ||
+      !read_string (file, "sms", "gateway", &config->sms_gateway, error) ||
+      !read_string (file, "sms", "from", &config->sms_from, error) ||
+      !read_string (file, "sms", "callback-url", &config->sms_callback_url, error) ||
+      !read_path (file, config, "sms", "callback-secret-file", &callback_secret_file, error) ||
+      !read_offsets (file, config, error) ||
+      !read_uint (file, "sms", "max-segments", 1, 2, &config->sms_max_segments, error) ||
+      !read_uint (file, "sms", "max-attempts", 1, 100, &config->sms_max_attempts, error) ||
+      !read_uint (file, "sms", "retry-initial-seconds", 1, 86400, &config->sms_retry_initial,
+                  error) ||
+      !read_uint (file, "sms", "retry-max-seconds", 1, 86400, &config->sms_retry_max, error) ||
+      !read_uint (file, "sms", "request-timeout-seconds", 1, 600, &config->sms_request_timeout,
+                  error) ||
+      !read_uint (file, "sms", "confirm-timeout-seconds", 1, 7 * 86400,
+                  &config->sms_confirm_timeout, error) ||
+      !read_bool (file, "sms", "send-cancellation", &config->sms_send_cancellation, error) ||
+      !read_string (file, "sms", "kannel-url", &config->kannel_url, error) ||
+      !read_string (file, "sms", "kannel-username", &config->kannel_username, error) ||
+      !read_path (file, config, "sms", "kannel-password-file", &kannel_password_file, error) ||
+      !read_string (file, "sms", "kannel-smsc", &config->kannel_smsc, error) ||
+      !read_string (file, "sms", "twilio-url", &config->twilio_url, error) ||
+      !read_string (file, "sms", "twilio-account-sid", &config->twilio_account_sid, error) ||
+      !read_path (file, config, "sms", "twilio-auth-token-file", &twilio_token_file, error))
+    return FALSE;
+
+  for (guint i = 0; i < HC_SMS_N_KINDS; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (!read_string (file, "sms", template_keys[i], &config->sms_templates[i], error))
+        return FALSE;
+      if (config->sms_templates[i] != NULL &&
+          !hc_sms_template_check (config->sms_templates[i], &local_error))
+        return config_error (error, "sms", template_keys[i], "%s", local_error->message);
+    }
+
+  if (config->sms_gateway == NULL)
+    config->sms_gateway = g_strdup ("outbox");
+  if (strcmp (config->sms_gateway, "outbox") != 0 && strcmp (config->sms_gateway, "kannel") != 0 &&
+      strcmp (config->sms_gateway, "twilio") != 0)
+    return config_error (error, "sms", "gateway", "must be outbox, kannel or twilio, not “%s”",
+                         config->sms_gateway);
+  if (config->sms_retry_initial > config->sms_retry_max)
+    return config_error (error, "sms", "retry-initial-seconds",
+                         "is longer than retry-max-seconds (%u s)", config->sms_retry_max);
+  if (config->clinic_timezone != NULL)
+    {
+      GTimeZone *zone = g_time_zone_new_identifier (config->clinic_timezone);
+
+      if (zone == NULL)
+        return config_error (error, "clinic", "timezone",
+                             "“%s” is not a time zone such as Europe/London",
+                             config->clinic_timezone);
+      g_time_zone_unref (zone);
+    }
+  if (config->clinic_phone != NULL && !hc_name_is_valid (config->clinic_phone, 32))
+    return config_error (error, "clinic", "phone", "must be 1 to 32 printable characters");
+  if (!check_url (config->sms_callback_url, "callback-url", error) ||
+      !check_url (config->kannel_url, "kannel-url", error) ||
+      !check_url (config->twilio_url, "twilio-url", error))
+    return FALSE;
+  if (strcmp (config->sms_gateway, "outbox") != 0 && config->sms_from == NULL)
+    return config_error (error, "sms", "from",
+                         "the %s gateway needs the sender: a number in E.164 or a sender name",
+                         config->sms_gateway);
+  if (strcmp (config->sms_gateway, "kannel") == 0)
+    {
+      if (config->kannel_url == NULL)
+        return config_error (error, "sms", "kannel-url",
+                             "the kannel gateway needs smsbox's sendsms URL, e.g. "
+                             "http://127.0.0.1:13013/cgi-bin/sendsms");
+      if (config->kannel_username == NULL)
+        return config_error (error, "sms", "kannel-username",
+                             "the kannel gateway needs a sendsms-user's name");
+    }
+  if (strcmp (config->sms_gateway, "twilio") == 0 &&
+      !hc_sid_is_valid (config->twilio_account_sid, HC_SID_PREFIX_ACCOUNT))
+    return config_error (error, "sms", "twilio-account-sid",
+                         "the twilio gateway needs the account SID: AC and 32 hex digits");
+
+  g_free (config->sms_callback_secret_file);
+  config->sms_callback_secret_file = g_steal_pointer (&callback_secret_file);
+  g_free (config->kannel_password_file);
+  config->kannel_password_file = g_steal_pointer (&kannel_password_file);
+  g_free (config->twilio_auth_token_file);
+  config->twilio_auth_token_file = g_steal_pointer (&twilio_token_file);
+  return TRUE;
+}
+
+/* A gateway password: the file's first line, any length. */
+static GBytes *
+read_password_file (const char  *path,
+                    const char  *key,
+                    GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (path, &contents, &len, &local_error))
+    {
+      config_error (error, "sms", key, "%s", local_error->message);
+      return NULL;
+    }
+  len = strcspn (contents, "\r\n");
+  contents[len] = '\0';
+  if (len == 0)
+    {
+      config_error (error, "sms", key, "%s is empty", path);
+      return NULL;
+    }
+  return g_bytes_new_take (g_steal_pointer (&contents), len);
+}
+
+static GBytes *
+secret_from (const char  *file,
+             const char  *env_name,
+             const char  *key,
+             GError     **error)
+{
+  const char *env = g_getenv (env_name);
+
+  if (file != NULL)
+    return read_password_file (file, key, error);
+  if (env != NULL && *env != '\0')
+    return g_bytes_new (env, strlen (env));
+  config_error (error, "sms", key, "set it, or the environment variable %s", env_name);
+  return NULL;
+}
+
+static gboolean
+finish_sms (HcConfig  *config,
+            GError   **error)
+{
+  const char *env = g_getenv ("HOUSECALLD_SMS_CALLBACK_SECRET");
+
+  g_clear_pointer (&config->kannel_password, g_bytes_unref);
+  g_clear_pointer (&config->twilio_auth_token, g_bytes_unref);
+  g_clear_pointer (&config->sms_callback_secret, g_free);
+
+  if (g_strcmp0 (config->sms_gateway, "kannel") == 0 &&
+      (config->kannel_password = secret_from (config->kannel_password_file,
+                                              "HOUSECALLD_KANNEL_PASSWORD",
+                                              "kannel-password-file", error)) == NULL)
+    return FALSE;
+  if (g_strcmp0 (config->sms_gateway, "twilio") == 0 &&
+      (config->twilio_auth_token = secret_from (config->twilio_auth_token_file,
+                                                "HOUSECALLD_TWILIO_AUTH_TOKEN",
+                                                "twilio-auth-token-file", error)) == NULL)
+    return FALSE;
+
+  /* The secret in the callback URLs: it goes into URLs, so it must be
+   * URL-safe; we check rather than escape. */
+  if (config->sms_callback_secret_file != NULL)
+    {
+      g_autoptr(GBytes) secret = read_secret_file (config->sms_callback_secret_file, "sms",
+                                                   "callback-secret-file", error);
+
+      if (secret == NULL)
+        return FALSE;
+      config->sms_callback_secret = g_strndup (g_bytes_get_data (secret, NULL),
+                                               g_bytes_get_size (secret));
+    }
+  else if (env != NULL && *env != '\0')
+    config->sms_callback_secret = g_strdup (env);
+  else
+    {
+      gboolean made = FALSE;
+
+      config->sms_callback_secret = load_or_generate (config->data_dir, "sms-callback-secret",
+                                                      NULL, &made, error);
+      if (config->sms_callback_secret == NULL)
+        return FALSE;
+    }
+  if (strlen (config->sms_callback_secret) < 32)
+    return config_error (error, "sms", "callback-secret-file", "the secret is shorter than 32 bytes");
+  for (const char *p = config->sms_callback_secret; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
+      return config_error (error, "sms", "callback-secret-file",
+                           "the secret may hold only letters, digits, - and _");
+  return TRUE;
 }

@@ -41,6 +41,37 @@ typedef struct
 
   char      *api_key_secret_file;
   char      *janus_admin_secret_file;
+
+  /* [clinic] beyond the name, and [sms]: appointments and their messages. */
+  char      *clinic_phone;
+  char      *clinic_timezone;        /* IANA name; NULL: the server's */
+  char      *clinic_time_format;     /* g_date_time_format(); NULL: translated default */
+  guint      visit_code_hours;       /* a visit link works until this long after the start */
+
+  char      *sms_gateway;            /* "outbox", "kannel" or "twilio" */
+  char      *sms_from;
+  char      *sms_callback_url;       /* base URL gateways reach us at; NULL: public-url */
+  char      *sms_callback_secret_file;
+  char      *sms_callback_secret;
+  gint64     sms_reminder_offsets[8];
+  guint      sms_n_reminder_offsets;
+  guint      sms_max_segments;
+  guint      sms_max_attempts;
+  guint      sms_retry_initial;
+  guint      sms_retry_max;
+  guint      sms_request_timeout;
+  guint      sms_confirm_timeout;
+  gboolean   sms_send_cancellation;
+  char      *sms_templates[4];       /* by HcSmsKind; NULL: the translated default */
+  char      *kannel_url;
+  char      *kannel_username;
+  char      *kannel_password_file;
+  GBytes    *kannel_password;
+  char      *kannel_smsc;
+  char      *twilio_url;
+  char      *twilio_account_sid;
+  char      *twilio_auth_token_file;
+  GBytes    *twilio_auth_token;
 } HcConfig;
 
 HcConfig *hc_config_new             (void);

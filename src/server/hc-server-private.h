@@ -7,6 +7,7 @@
 #include "hc-media.h"
 #include "hc-rate-limiter.h"
 #include "hc-server.h"
+#include "hc-sms-dispatcher.h"
 #include "hc-token.h"
 
 G_BEGIN_DECLS
@@ -25,6 +26,7 @@ struct _HcServer
   HcRateLimiter *login_by_address;
   GPtrArray     *sessions;       /* HcSignalSession, the open signaling sockets */
   HcMedia       *media;
+  HcSmsDispatcher *sms;          /* appointments' SMS queue */
   char          *web_root;
   guint16        port;
 };
@@ -82,5 +84,9 @@ void hc_rest_guest_tokens_handle (HcServer *self, SoupServerMessage *msg, const 
                                   HcRoomRecord *room, HcPrincipal *principal,
                                   const char *jti);
 void hc_rest_login_handle  (HcServer *self, SoupServerMessage *msg, const char *method);
+void hc_rest_appointments_handle (HcServer *self, SoupServerMessage *msg, const char *method,
+                                  char **parts, guint n_parts);
+void hc_rest_sms_handle    (HcServer *self, SoupServerMessage *msg, const char *method,
+                            char **parts, guint n_parts);
 
 G_END_DECLS

@@ -251,6 +251,19 @@ on_health (SoupServerMessage *msg,
   json_builder_add_string_value (builder, PACKAGE_VERSION);
   json_builder_set_member_name (builder, "schema_version");
   json_builder_add_int_value (builder, hc_store_get_schema_version (self->store));
+  /* Media servers up, and the rooms on each, for monitoring. */
+  json_builder_set_member_name (builder, "media");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "servers");
+  json_builder_add_int_value (builder, hc_media_get_n_servers (self->media));
+  json_builder_set_member_name (builder, "ready");
+  json_builder_add_int_value (builder, hc_media_get_n_ready (self->media));
+  json_builder_set_member_name (builder, "rooms");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < hc_media_get_n_servers (self->media); i++)
+    json_builder_add_int_value (builder, hc_media_get_load (self->media, i));
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
   json_builder_end_object (builder);
   node = json_builder_get_root (builder);
   hc_http_send_json (msg, SOUP_STATUS_OK, node);
@@ -295,6 +308,10 @@ on_api_request (SoupServer        *soup,
     hc_rest_login_handle (self, msg, method);
   else if (strcmp (parts[1], "Rooms") == 0)
     hc_rest_rooms_handle (self, msg, method, parts + 2, n_parts - 2);
+  else if (strcmp (parts[1], "Appointments") == 0)
+    hc_rest_appointments_handle (self, msg, method, parts + 2, n_parts - 2);
+  else if (strcmp (parts[1], "sms") == 0)
+    hc_rest_sms_handle (self, msg, method, parts + 2, n_parts - 2);
   else
     hc_http_send_error_code (msg, HC_ERROR_NOT_FOUND, "No such resource");
 }
@@ -497,6 +514,7 @@ hc_server_dispose (GObject *object)
     }
   g_clear_object (&self->soup);
   g_clear_object (&self->media);
+  g_clear_object (&self->sms);
   g_clear_object (&self->store);
   g_clear_object (&self->login_by_account);
   g_clear_object (&self->login_by_address);
@@ -545,6 +563,12 @@ hc_server_new (HcConfig *config,
   self->login_by_address = hc_rate_limiter_new (config->login_max_failures_per_address,
                                                 config->login_lockout_seconds);
   self->media = hc_media_new (config);
+  {
+    g_autoptr(HcSmsSender) sender = hc_sms_sender_new_for_config (config);
+    g_autoptr(HcClock) clock = hc_clock_new ();
+
+    self->sms = hc_sms_dispatcher_new (store, sender, clock, config);
+  }
   self->web_root = find_web_root ();
   return self;
 }
@@ -621,6 +645,14 @@ hc_server_start (HcServer  *self,
   self->port = uris ? (guint16) g_uri_get_port (uris->data) : self->config->listen_port;
   for (GSList *l = uris; l != NULL; l = l->next)
     g_uri_unref (l->data);
+
+  {
+    g_autofree char *base = hc_server_base_url (self);
+
+    hc_sms_dispatcher_start (self->sms, base,
+                             self->config->sms_callback_url ? self->config->sms_callback_url
+                                                            : base);
+  }
   return TRUE;
 }
 
@@ -642,6 +674,8 @@ hc_server_stop (HcServer *self)
         }
       g_ptr_array_set_size (self->sessions, 0);
     }
+  if (self->sms != NULL)
+    hc_sms_dispatcher_stop (self->sms);
   if (self->media != NULL)
     hc_media_stop (self->media);
   if (self->soup != NULL)

@@ -82,6 +82,50 @@ static const char * const migrations[] = {
   "  actor TEXT,"
   "  subject TEXT,"
   "  address TEXT);",
+
+  /* 2: appointments, their SMS messages (the send queue) and opt-outs. */
+  "CREATE TABLE appointments ("
+  "  sid TEXT PRIMARY KEY,"
+  "  patient_name TEXT NOT NULL,"
+  "  mobile TEXT NOT NULL,"
+  "  start_time INTEGER NOT NULL,"
+  "  provider TEXT,"
+  "  note TEXT,"
+  "  status TEXT NOT NULL CHECK (status IN ('scheduled', 'cancelled')),"
+  "  visit_code TEXT NOT NULL UNIQUE,"
+  "  visit_code_expires INTEGER NOT NULL,"
+  "  visit_code_used INTEGER,"
+  "  created_by TEXT,"
+  "  date_created INTEGER NOT NULL,"
+  "  date_updated INTEGER NOT NULL);"
+  "CREATE INDEX appointments_start ON appointments (start_time);"
+  "CREATE TABLE sms_messages ("
+  "  sid TEXT PRIMARY KEY,"
+  "  appointment_sid TEXT REFERENCES appointments (sid),"
+  "  kind TEXT NOT NULL CHECK (kind IN ('invite', 'reminder', 'update', 'cancel')),"
+  "  reminder_offset INTEGER,"
+  "  to_number TEXT NOT NULL,"
+  "  body TEXT,"
+  "  segments INTEGER,"
+  "  status TEXT NOT NULL CHECK (status IN ('scheduled', 'sending', 'queued', 'sent',"
+  "    'delivered', 'failed', 'cancelled', 'suppressed')),"
+  "  due_at INTEGER NOT NULL,"
+  "  attempts INTEGER NOT NULL DEFAULT 0,"
+  "  sending_since INTEGER,"
+  "  gateway TEXT,"
+  "  gateway_id TEXT,"
+  "  error_code INTEGER,"
+  "  error_message TEXT,"
+  "  date_created INTEGER NOT NULL,"
+  "  date_updated INTEGER NOT NULL,"
+  "  date_sent INTEGER);"
+  "CREATE INDEX sms_messages_due ON sms_messages (status, due_at);"
+  "CREATE INDEX sms_messages_appointment ON sms_messages (appointment_sid);"
+  "CREATE INDEX sms_messages_gateway_id ON sms_messages (gateway, gateway_id);"
+  "CREATE TABLE sms_opt_outs ("
+  "  number TEXT PRIMARY KEY,"
+  "  opted_out INTEGER NOT NULL,"
+  "  date_updated INTEGER NOT NULL);",
 };
 
 static gboolean
@@ -887,4 +931,587 @@ hc_store_list_audit (HcStore  *self,
       return NULL;
     }
   return g_steal_pointer (&list);
+}
+
+/* Appointments and SMS messages */
+
+void
+hc_appointment_record_free (HcAppointmentRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->sid);
+  g_free (record->patient_name);
+  g_free (record->mobile);
+  g_free (record->provider);
+  g_free (record->note);
+  g_free (record->status);
+  g_free (record->visit_code);
+  g_free (record->created_by);
+  g_free (record);
+}
+
+void
+hc_sms_record_free (HcSmsRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->sid);
+  g_free (record->appointment_sid);
+  g_free (record->kind);
+  g_free (record->to_number);
+  g_free (record->body);
+  g_free (record->status);
+  g_free (record->gateway);
+  g_free (record->gateway_id);
+  g_free (record->error_message);
+  g_free (record);
+}
+
+#define APPOINTMENT_COLUMNS "sid, patient_name, mobile, start_time, provider, note, status, " \
+                            "visit_code, visit_code_expires, visit_code_used, created_by, " \
+                            "date_created, date_updated"
+
+static HcAppointmentRecord *
+appointment_from_row (sqlite3_stmt *stmt)
+{
+  HcAppointmentRecord *record = g_new0 (HcAppointmentRecord, 1);
+
+  record->sid = column_text (stmt, 0);
+  record->patient_name = column_text (stmt, 1);
+  record->mobile = column_text (stmt, 2);
+  record->start_time = sqlite3_column_int64 (stmt, 3);
+  record->provider = column_text (stmt, 4);
+  record->note = column_text (stmt, 5);
+  record->status = column_text (stmt, 6);
+  record->visit_code = column_text (stmt, 7);
+  record->visit_code_expires = sqlite3_column_int64 (stmt, 8);
+  record->visit_code_used = sqlite3_column_int64 (stmt, 9);
+  record->created_by = column_text (stmt, 10);
+  record->date_created = sqlite3_column_int64 (stmt, 11);
+  record->date_updated = sqlite3_column_int64 (stmt, 12);
+  return record;
+}
+
+#define SMS_COLUMNS "sid, appointment_sid, kind, reminder_offset, to_number, body, segments, " \
+                    "status, due_at, attempts, sending_since, gateway, gateway_id, error_code, " \
+                    "error_message, date_created, date_updated, date_sent"
+
+static HcSmsRecord *
+sms_from_row (sqlite3_stmt *stmt)
+{
+  HcSmsRecord *record = g_new0 (HcSmsRecord, 1);
+
+  record->sid = column_text (stmt, 0);
+  record->appointment_sid = column_text (stmt, 1);
+  record->kind = column_text (stmt, 2);
+  record->reminder_offset = sqlite3_column_int64 (stmt, 3);
+  record->to_number = column_text (stmt, 4);
+  record->body = column_text (stmt, 5);
+  record->segments = (guint) sqlite3_column_int (stmt, 6);
+  record->status = column_text (stmt, 7);
+  record->due_at = sqlite3_column_int64 (stmt, 8);
+  record->attempts = (guint) sqlite3_column_int (stmt, 9);
+  record->sending_since = sqlite3_column_int64 (stmt, 10);
+  record->gateway = column_text (stmt, 11);
+  record->gateway_id = column_text (stmt, 12);
+  record->error_code = sqlite3_column_int (stmt, 13);
+  record->error_message = column_text (stmt, 14);
+  record->date_created = sqlite3_column_int64 (stmt, 15);
+  record->date_updated = sqlite3_column_int64 (stmt, 16);
+  record->date_sent = sqlite3_column_int64 (stmt, 17);
+  return record;
+}
+
+static gboolean
+insert_sms (HcStore            *self,
+            const HcSmsRecord  *sms,
+            GError            **error)
+{
+  g_auto_stmt stmt = prepare (self, "INSERT INTO sms_messages (sid, appointment_sid, kind, "
+                                    "reminder_offset, to_number, status, due_at, attempts, "
+                                    "date_created, date_updated) "
+                                    "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, sms->sid);
+  bind_text (stmt, 2, sms->appointment_sid);
+  bind_text (stmt, 3, sms->kind);
+  if (sms->reminder_offset != 0 || g_strcmp0 (sms->kind, "reminder") == 0)
+    sqlite3_bind_int64 (stmt, 4, sms->reminder_offset);
+  bind_text (stmt, 5, sms->to_number);
+  bind_text (stmt, 6, sms->status ? sms->status : "scheduled");
+  sqlite3_bind_int64 (stmt, 7, sms->due_at);
+  sqlite3_bind_int64 (stmt, 8, sms->date_created);
+  sqlite3_bind_int64 (stmt, 9, sms->date_created);
+  return run_step (self, stmt, error);
+}
+
+static gboolean
+insert_all_sms (HcStore    *self,
+                GPtrArray  *messages,
+                GError    **error)
+{
+  for (guint i = 0; messages != NULL && i < messages->len; i++)
+    if (!insert_sms (self, g_ptr_array_index (messages, i), error))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+hc_store_insert_appointment (HcStore                    *self,
+                             const HcAppointmentRecord  *appointment,
+                             GPtrArray                  *messages,
+                             GError                    **error)
+{
+  g_auto_stmt stmt = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+
+  if (!exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  stmt = prepare (self, "INSERT INTO appointments (" APPOINTMENT_COLUMNS ") "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)", error);
+  if (stmt == NULL)
+    goto rollback;
+  bind_text (stmt, 1, appointment->sid);
+  bind_text (stmt, 2, appointment->patient_name);
+  bind_text (stmt, 3, appointment->mobile);
+  sqlite3_bind_int64 (stmt, 4, appointment->start_time);
+  bind_text (stmt, 5, appointment->provider);
+  bind_text (stmt, 6, appointment->note);
+  bind_text (stmt, 7, appointment->status ? appointment->status : "scheduled");
+  bind_text (stmt, 8, appointment->visit_code);
+  sqlite3_bind_int64 (stmt, 9, appointment->visit_code_expires);
+  bind_text (stmt, 10, appointment->created_by);
+  sqlite3_bind_int64 (stmt, 11, appointment->date_created);
+  sqlite3_bind_int64 (stmt, 12, appointment->date_created);
+  if (!run_step (self, stmt, error) || !insert_all_sms (self, messages, error))
+    goto rollback;
+  return exec (self, "COMMIT", error);
+
+rollback:
+  exec (self, "ROLLBACK", NULL);
+  return FALSE;
+}
+
+HcAppointmentRecord *
+hc_store_find_appointment (HcStore     *self,
+                           const char  *sid,
+                           GError     **error)
+{
+  g_auto_stmt stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+
+  stmt = prepare (self, "SELECT " APPOINTMENT_COLUMNS " FROM appointments WHERE sid = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, sid);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return appointment_from_row (stmt);
+  if (rc != SQLITE_DONE)
+    set_sqlite_error (self, error, "Could not look up the appointment");
+  return NULL;
+}
+
+GPtrArray *
+hc_store_list_appointments (HcStore     *self,
+                            const char  *provider,
+                            const char  *status,
+                            guint        limit,
+                            GError     **error)
+{
+  g_autoptr(GPtrArray) list =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) hc_appointment_record_free);
+  g_auto_stmt stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+
+  stmt = prepare (self, "SELECT " APPOINTMENT_COLUMNS " FROM appointments "
+                        "WHERE (?1 IS NULL OR provider = ?1) AND (?2 IS NULL OR status = ?2) "
+                        "ORDER BY start_time, rowid LIMIT ?3", error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, provider);
+  bind_text (stmt, 2, status);
+  sqlite3_bind_int (stmt, 3, (int) limit);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (list, appointment_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, "Could not list appointments");
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+gboolean
+hc_store_update_appointment (HcStore                    *self,
+                             const HcAppointmentRecord  *appointment,
+                             const char * const         *cancel_kinds,
+                             GPtrArray                  *messages,
+                             gint64                      now,
+                             GError                    **error)
+{
+  g_auto_stmt stmt = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+
+  if (!exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  stmt = prepare (self, "UPDATE appointments SET patient_name = ?2, mobile = ?3, start_time = ?4, "
+                        "provider = ?5, note = ?6, status = ?7, visit_code_expires = ?8, "
+                        "date_updated = ?9 WHERE sid = ?1", error);
+  if (stmt == NULL)
+    goto rollback;
+  bind_text (stmt, 1, appointment->sid);
+  bind_text (stmt, 2, appointment->patient_name);
+  bind_text (stmt, 3, appointment->mobile);
+  sqlite3_bind_int64 (stmt, 4, appointment->start_time);
+  bind_text (stmt, 5, appointment->provider);
+  bind_text (stmt, 6, appointment->note);
+  bind_text (stmt, 7, appointment->status);
+  sqlite3_bind_int64 (stmt, 8, appointment->visit_code_expires);
+  sqlite3_bind_int64 (stmt, 9, now);
+  if (!run_step (self, stmt, error))
+    goto rollback;
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, HC_ERROR, HC_ERROR_NOT_FOUND, "No such appointment");
+      goto rollback;
+    }
+
+  for (guint i = 0; cancel_kinds != NULL && cancel_kinds[i] != NULL; i++)
+    {
+      g_auto_stmt cancel = prepare (self, "UPDATE sms_messages SET status = 'cancelled', "
+                                          "date_updated = ?3 WHERE appointment_sid = ?1 "
+                                          "AND kind = ?2 AND status = 'scheduled'", error);
+      if (cancel == NULL)
+        goto rollback;
+      bind_text (cancel, 1, appointment->sid);
+      bind_text (cancel, 2, cancel_kinds[i]);
+      sqlite3_bind_int64 (cancel, 3, now);
+      if (!run_step (self, cancel, error))
+        goto rollback;
+    }
+  if (!insert_all_sms (self, messages, error))
+    goto rollback;
+  return exec (self, "COMMIT", error);
+
+rollback:
+  exec (self, "ROLLBACK", NULL);
+  return FALSE;
+}
+
+static GPtrArray *
+list_sms_query (HcStore     *self,
+                const char  *sql,
+                const char  *text,
+                gint64       number,
+                guint        limit,
+                GError     **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) hc_sms_record_free);
+  g_auto_stmt stmt = prepare (self, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, text);
+  sqlite3_bind_int64 (stmt, 2, number);
+  sqlite3_bind_int (stmt, 3, (int) limit);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (list, sms_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, "Could not list SMS messages");
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+GPtrArray *
+hc_store_list_sms (HcStore     *self,
+                   const char  *appointment_sid,
+                   GError     **error)
+{
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+  return list_sms_query (self, "SELECT " SMS_COLUMNS " FROM sms_messages "
+                               "WHERE appointment_sid = ?1 AND ?2 = ?2 "
+                               "ORDER BY date_created, due_at, rowid LIMIT ?3",
+                         appointment_sid, 0, 1000, error);
+}
+
+GPtrArray *
+hc_store_list_sms_due (HcStore     *self,
+                       const char  *status,
+                       gint64       now,
+                       guint        limit,
+                       GError     **error)
+{
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+  return list_sms_query (self, "SELECT " SMS_COLUMNS " FROM sms_messages "
+                               "WHERE status = ?1 AND due_at <= ?2 "
+                               "ORDER BY due_at, rowid LIMIT ?3",
+                         status, now, limit, error);
+}
+
+static HcSmsRecord *
+find_sms_query (HcStore     *self,
+                const char  *sql,
+                const char  *a,
+                const char  *b,
+                GError     **error)
+{
+  g_auto_stmt stmt = prepare (self, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, a);
+  bind_text (stmt, 2, b);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return sms_from_row (stmt);
+  if (rc != SQLITE_DONE)
+    set_sqlite_error (self, error, "Could not look up the SMS message");
+  return NULL;
+}
+
+HcSmsRecord *
+hc_store_find_sms (HcStore     *self,
+                   const char  *sid,
+                   GError     **error)
+{
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+  return find_sms_query (self, "SELECT " SMS_COLUMNS " FROM sms_messages "
+                               "WHERE sid = ?1 AND ?2 IS NULL", sid, NULL, error);
+}
+
+HcSmsRecord *
+hc_store_find_sms_by_gateway_id (HcStore     *self,
+                                 const char  *gateway,
+                                 const char  *gateway_id,
+                                 GError     **error)
+{
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+  return find_sms_query (self, "SELECT " SMS_COLUMNS " FROM sms_messages "
+                               "WHERE gateway = ?1 AND gateway_id = ?2 LIMIT 1",
+                         gateway, gateway_id, error);
+}
+
+gint64
+hc_store_next_sms_due (HcStore  *self,
+                       GError  **error)
+{
+  g_auto_stmt stmt = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (self), 0);
+
+  stmt = prepare (self, "SELECT min(due_at) FROM sms_messages "
+                        "WHERE status IN ('scheduled', 'sending')", error);
+  if (stmt == NULL)
+    return 0;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      set_sqlite_error (self, error, "Could not read the SMS queue");
+      return 0;
+    }
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+gboolean
+hc_store_sms_begin_send (HcStore     *self,
+                         const char  *sid,
+                         const char  *body,
+                         guint        segments,
+                         const char  *gateway,
+                         gint64       now,
+                         gint64       check_at,
+                         gboolean    *started,
+                         GError     **error)
+{
+  g_auto_stmt stmt = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+
+  *started = FALSE;
+  stmt = prepare (self, "UPDATE sms_messages SET status = 'sending', body = ?2, segments = ?3, "
+                        "gateway = ?4, sending_since = ?5, attempts = attempts + 1, "
+                        "due_at = ?6, date_updated = ?5 WHERE sid = ?1 AND status = 'scheduled'", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, sid);
+  bind_text (stmt, 2, body);
+  sqlite3_bind_int (stmt, 3, (int) segments);
+  bind_text (stmt, 4, gateway);
+  sqlite3_bind_int64 (stmt, 5, now);
+  sqlite3_bind_int64 (stmt, 6, check_at);
+  /* Autocommit: with synchronous=FULL the row is on disk when this returns. */
+  if (!run_step (self, stmt, error))
+    return FALSE;
+  *started = sqlite3_changes (self->db) == 1;
+  return TRUE;
+}
+
+gboolean
+hc_store_sms_update (HcStore            *self,
+                     const char         *sid,
+                     const char         *from_status,
+                     const HcSmsUpdate  *update,
+                     gint64              now,
+                     gboolean           *changed,
+                     GError            **error)
+{
+  g_auto_stmt stmt = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+  g_return_val_if_fail (update != NULL && update->status != NULL, FALSE);
+
+  if (changed != NULL)
+    *changed = FALSE;
+  stmt = prepare (self, "UPDATE sms_messages SET status = ?3, "
+                        "due_at = CASE WHEN ?4 = 0 THEN due_at ELSE ?4 END, "
+                        "gateway_id = coalesce(?5, gateway_id), "
+                        "error_code = CASE ?6 WHEN -1 THEN error_code WHEN 0 THEN NULL ELSE ?6 END, "
+                        "error_message = CASE ?6 WHEN -1 THEN error_message WHEN 0 THEN NULL "
+                        "  ELSE ?7 END, "
+                        "date_sent = CASE WHEN ?8 = 0 THEN date_sent ELSE ?8 END, "
+                        "date_updated = ?9 "
+                        "WHERE sid = ?1 AND (?2 IS NULL OR status = ?2)", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, sid);
+  bind_text (stmt, 2, from_status);
+  bind_text (stmt, 3, update->status);
+  sqlite3_bind_int64 (stmt, 4, update->due_at);
+  bind_text (stmt, 5, update->gateway_id);
+  sqlite3_bind_int (stmt, 6, update->error_code);
+  bind_text (stmt, 7, update->error_message);
+  sqlite3_bind_int64 (stmt, 8, update->date_sent);
+  sqlite3_bind_int64 (stmt, 9, now);
+  if (!run_step (self, stmt, error))
+    return FALSE;
+  if (changed != NULL)
+    *changed = sqlite3_changes (self->db) == 1;
+  return TRUE;
+}
+
+gboolean
+hc_store_sms_report (HcStore     *self,
+                     const char  *sid,
+                     const char  *status,
+                     gint         error_code,
+                     const char  *error_message,
+                     gint64       now,
+                     gboolean    *changed,
+                     GError     **error)
+{
+  g_auto_stmt stmt = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+
+  if (changed != NULL)
+    *changed = FALSE;
+  /* 54021 (gateway unavailable), 54024 (unconfirmed) and 54025 (expired) are
+   * our own verdicts for want of an answer; a report overrules them. */
+  stmt = prepare (self, "UPDATE sms_messages SET status = ?2, "
+                        "error_code = CASE WHEN ?3 = 0 THEN NULL ELSE ?3 END, "
+                        "error_message = CASE WHEN ?3 = 0 THEN NULL ELSE ?4 END, "
+                        "date_sent = coalesce(date_sent, ?5), date_updated = ?5 "
+                        "WHERE sid = ?1 AND "
+                        "(CASE WHEN status IN ('scheduled', 'sending') THEN 0 "
+                        "      WHEN status = 'queued' THEN 1 WHEN status = 'sent' THEN 2 "
+                        "      WHEN status = 'failed' AND error_code IN (54021, 54024, 54025) "
+                        "        THEN 0 ELSE 9 END) < "
+                        "(CASE ?2 WHEN 'queued' THEN 1 WHEN 'sent' THEN 2 ELSE 3 END)", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, sid);
+  bind_text (stmt, 2, status);
+  sqlite3_bind_int (stmt, 3, error_code);
+  bind_text (stmt, 4, error_message);
+  sqlite3_bind_int64 (stmt, 5, now);
+  if (!run_step (self, stmt, error))
+    return FALSE;
+  if (changed != NULL)
+    *changed = sqlite3_changes (self->db) == 1;
+  return TRUE;
+}
+
+GStrv
+hc_store_list_sms_gateway_ids (HcStore     *self,
+                               const char  *gateway,
+                               const char  *to_number,
+                               const char  *except_sid,
+                               GError     **error)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto_stmt stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+
+  stmt = prepare (self, "SELECT gateway_id FROM sms_messages WHERE gateway = ? AND to_number = ? "
+                        "AND sid != ? AND gateway_id IS NOT NULL LIMIT 1000", error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, gateway);
+  bind_text (stmt, 2, to_number);
+  bind_text (stmt, 3, except_sid);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_strv_builder_add (builder, (const char *) sqlite3_column_text (stmt, 0));
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, "Could not list SMS messages");
+      return NULL;
+    }
+  return g_strv_builder_end (builder);
+}
+
+gboolean
+hc_store_set_opted_out (HcStore     *self,
+                        const char  *number,
+                        gboolean     opted_out,
+                        gint64       now,
+                        GError     **error)
+{
+  g_auto_stmt stmt = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+
+  stmt = prepare (self, "INSERT INTO sms_opt_outs (number, opted_out, date_updated) "
+                        "VALUES (?1, ?2, ?3) ON CONFLICT (number) DO UPDATE "
+                        "SET opted_out = ?2, date_updated = ?3", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, number);
+  sqlite3_bind_int (stmt, 2, opted_out ? 1 : 0);
+  sqlite3_bind_int64 (stmt, 3, now);
+  return run_step (self, stmt, error);
+}
+
+gboolean
+hc_store_is_opted_out (HcStore    *self,
+                       const char *number)
+{
+  g_auto_stmt stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (HC_IS_STORE (self), TRUE);
+
+  stmt = prepare (self, "SELECT opted_out FROM sms_opt_outs WHERE number = ?", NULL);
+  /* When the store cannot answer, send nothing. */
+  if (stmt == NULL)
+    return TRUE;
+  bind_text (stmt, 1, number);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return sqlite3_column_int (stmt, 0) != 0;
+  return rc != SQLITE_DONE;
 }

@@ -147,4 +147,158 @@ GPtrArray        *hc_store_list_audit            (HcStore           *self,
                                                   guint              limit,
                                                   GError           **error);
 
+/* Appointments and their SMS messages (schema version 2). */
+
+typedef struct
+{
+  char     *sid;
+  char     *patient_name;
+  char     *mobile;            /* E.164 */
+  gint64    start_time;
+  char     *provider;          /* a provider's username, or NULL */
+  char     *note;              /* clinic-side only: never sent, never logged */
+  char     *status;            /* "scheduled" or "cancelled" */
+  char     *visit_code;
+  gint64    visit_code_expires;
+  gint64    visit_code_used;   /* 0 while unused */
+  char     *created_by;
+  gint64    date_created;
+  gint64    date_updated;
+} HcAppointmentRecord;
+
+typedef struct
+{
+  char     *sid;
+  char     *appointment_sid;
+  char     *kind;              /* "invite", "reminder", "update", "cancel" */
+  gint64    reminder_offset;   /* seconds before the start, for reminders */
+  char     *to_number;
+  char     *body;              /* rendered when the send begins */
+  guint     segments;
+  char     *status;            /* scheduled, sending, queued, sent, delivered,
+                                * failed, cancelled, suppressed */
+  gint64    due_at;            /* the next attempt (scheduled), or the next
+                                * check of an interrupted send (sending) */
+  guint     attempts;
+  gint64    sending_since;
+  char     *gateway;
+  char     *gateway_id;
+  gint      error_code;        /* 0: none */
+  char     *error_message;
+  gint64    date_created;
+  gint64    date_updated;
+  gint64    date_sent;         /* when the gateway accepted it */
+} HcSmsRecord;
+
+/* A change to one message; fields left at their "keep" value stay. */
+typedef struct
+{
+  const char *status;          /* required */
+  gint64      due_at;          /* 0: keep */
+  const char *gateway_id;      /* NULL: keep */
+  gint        error_code;      /* -1: keep, 0: clear, else set with error_message */
+  const char *error_message;
+  gint64      date_sent;       /* 0: keep */
+} HcSmsUpdate;
+
+void hc_appointment_record_free (HcAppointmentRecord *record);
+void hc_sms_record_free         (HcSmsRecord         *record);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HcAppointmentRecord, hc_appointment_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HcSmsRecord, hc_sms_record_free)
+
+/* Inserts the appointment and its messages in one transaction. */
+gboolean             hc_store_insert_appointment   (HcStore                    *self,
+                                                    const HcAppointmentRecord  *appointment,
+                                                    GPtrArray                  *messages,
+                                                    GError                    **error);
+HcAppointmentRecord *hc_store_find_appointment     (HcStore                    *self,
+                                                    const char                 *sid,
+                                                    GError                    **error);
+GPtrArray           *hc_store_list_appointments    (HcStore                    *self,
+                                                    const char                 *provider,
+                                                    const char                 *status,
+                                                    guint                       limit,
+                                                    GError                    **error);
+/* Writes the appointment's fields, cancels its scheduled messages whose kind
+ * is in @cancel_kinds (NULL-terminated; NULL cancels none) and inserts
+ * @messages, all in one transaction. */
+gboolean             hc_store_update_appointment   (HcStore                    *self,
+                                                    const HcAppointmentRecord  *appointment,
+                                                    const char * const         *cancel_kinds,
+                                                    GPtrArray                  *messages,
+                                                    gint64                      now,
+                                                    GError                    **error);
+
+GPtrArray           *hc_store_list_sms             (HcStore                    *self,
+                                                    const char                 *appointment_sid,
+                                                    GError                    **error);
+HcSmsRecord         *hc_store_find_sms             (HcStore                    *self,
+                                                    const char                 *sid,
+                                                    GError                    **error);
+HcSmsRecord         *hc_store_find_sms_by_gateway_id (HcStore                  *self,
+                                                    const char                 *gateway,
+                                                    const char                 *gateway_id,
+                                                    GError                    **error);
+/* Messages in @status whose due_at has come, oldest first. */
+GPtrArray           *hc_store_list_sms_due         (HcStore                    *self,
+                                                    const char                 *status,
+                                                    gint64                      now,
+                                                    guint                       limit,
+                                                    GError                    **error);
+/* The earliest due_at of scheduled or sending messages, or 0. */
+gint64               hc_store_next_sms_due         (HcStore                    *self,
+                                                    GError                    **error);
+/* Moves a scheduled message to sending, with its body, counting the attempt,
+ * in a committed transaction: afterwards a crash cannot lose the fact that
+ * a send may have begun. *started is FALSE if the message was no longer
+ * scheduled (cancelled meanwhile). @check_at becomes its due_at: when a
+ * send still marked sending then must be looked into. */
+gboolean             hc_store_sms_begin_send       (HcStore                    *self,
+                                                    const char                 *sid,
+                                                    const char                 *body,
+                                                    guint                       segments,
+                                                    const char                 *gateway,
+                                                    gint64                      now,
+                                                    gint64                      check_at,
+                                                    gboolean                   *started,
+                                                    GError                    **error);
+/* Applies @update if the message is in @from_status (NULL: any). */
+gboolean             hc_store_sms_update           (HcStore                    *self,
+                                                    const char                 *sid,
+                                                    const char                 *from_status,
+                                                    const HcSmsUpdate          *update,
+                                                    gint64                      now,
+                                                    gboolean                   *changed,
+                                                    GError                    **error);
+/* Records a gateway's report: queued < sent < delivered = failed, never
+ * backwards, so reports that arrive out of order do no harm. A report also
+ * settles a message we were about to retry or had given up on for want of
+ * an answer: the gateway evidently had it. */
+gboolean             hc_store_sms_report           (HcStore                    *self,
+                                                    const char                 *sid,
+                                                    const char                 *status,
+                                                    gint                        error_code,
+                                                    const char                 *error_message,
+                                                    gint64                      now,
+                                                    gboolean                   *changed,
+                                                    GError                    **error);
+
+/* The gateway ids of @gateway's messages to @to_number other than
+ * @except_sid, NULL-terminated: which of the gateway's messages are spoken
+ * for when an interrupted send is looked for. */
+GStrv                hc_store_list_sms_gateway_ids (HcStore                    *self,
+                                                    const char                 *gateway,
+                                                    const char                 *to_number,
+                                                    const char                 *except_sid,
+                                                    GError                    **error);
+
+gboolean             hc_store_set_opted_out        (HcStore                    *self,
+                                                    const char                 *number,
+                                                    gboolean                    opted_out,
+                                                    gint64                      now,
+                                                    GError                    **error);
+gboolean             hc_store_is_opted_out         (HcStore                    *self,
+                                                    const char                 *number);
+
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include "hc-password.h"
 #include "hc-server.h"
 #include "hc-sid.h"
+#include "hc-sms-outbox.h"
 #include "hc-store.h"
 
 #include <glib-unix.h>
@@ -218,6 +219,27 @@ cmd_audit (void)
   return 0;
 }
 
+/* `housecalld sms outbox`: the messages the outbox sender has "sent", for
+ * an operator without a gateway to pass on by hand. */
+static int
+cmd_sms (int    argc,
+         char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HcConfig) config = NULL;
+  g_autofree char *path = NULL;
+
+  if (argc != 3 || strcmp (argv[2], "outbox") != 0)
+    return fail ("usage: housecalld sms outbox");
+  config = load_config (&error);
+  if (config == NULL)
+    return fail ("%s", error->message);
+  path = g_build_filename (config->data_dir, "sms-outbox.jsonl", NULL);
+  if (!hc_sms_outbox_print (path, &error))
+    return fail ("%s", error->message);
+  return 0;
+}
+
 static gboolean
 on_quit_signal (gpointer user_data)
 {
@@ -273,7 +295,7 @@ main (int    argc,
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 
-  context = g_option_context_new ("[user add|list|disable|enable USERNAME | audit]");
+  context = g_option_context_new ("[user add|list|disable|enable USERNAME | audit | sms outbox]");
   g_option_context_set_summary (context, "The Housecall practice server.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -288,6 +310,8 @@ main (int    argc,
     return cmd_user (argc, argv);
   if (argc == 2 && strcmp (argv[1], "audit") == 0)
     return cmd_audit ();
+  if (argc >= 2 && strcmp (argv[1], "sms") == 0)
+    return cmd_sms (argc, argv);
   if (argc != 1)
     return fail ("unknown command “%s”; see housecalld --help", argv[1]);
   return cmd_serve ();
