@@ -5,13 +5,17 @@
 #include "config.h"
 
 #include "hc-application.h"
+#include "hc-preferences-window.h"
+#include "hc-session.h"
 #include "hc-window.h"
 
 #include <glib/gi18n.h>
 
 struct _HcApplication
 {
-  AdwApplication parent_instance;
+  AdwApplication  parent_instance;
+
+  HcSession      *session;
 };
 
 G_DEFINE_FINAL_TYPE (HcApplication, hc_application, ADW_TYPE_APPLICATION)
@@ -54,15 +58,29 @@ hc_application_about_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (about));
 }
 
+static void
+hc_application_preferences_action (GSimpleAction *action,
+                                   GVariant      *parameter,
+                                   gpointer       user_data)
+{
+  HcApplication *self = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  HcPreferencesWindow *preferences = hc_preferences_window_new (parent);
+
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", hc_application_quit_action },
   { "about", hc_application_about_action },
+  { "preferences", hc_application_preferences_action },
 };
 
 static void
 hc_application_startup (GApplication *application)
 {
   static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
   HcApplication *self = HC_APPLICATION (application);
 
   G_APPLICATION_CLASS (hc_application_parent_class)->startup (application);
@@ -71,6 +89,8 @@ hc_application_startup (GApplication *application)
                                    app_actions, G_N_ELEMENTS (app_actions),
                                    self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
+                                         preferences_accels);
 
   gtk_window_set_default_icon_name (APP_ID);
 }
@@ -90,9 +110,34 @@ hc_application_activate (GApplication *application)
 }
 
 static void
+hc_application_shutdown (GApplication *application)
+{
+  HcApplication *self = HC_APPLICATION (application);
+
+  /* Windows are gone by now; end the session's requests with them. */
+  if (self->session != NULL)
+    hc_session_sign_out (self->session, FALSE);
+
+  G_APPLICATION_CLASS (hc_application_parent_class)->shutdown (application);
+}
+
+static void
+hc_application_dispose (GObject *object)
+{
+  HcApplication *self = HC_APPLICATION (object);
+
+  g_clear_object (&self->session);
+
+  G_OBJECT_CLASS (hc_application_parent_class)->dispose (object);
+}
+
+static void
 hc_application_class_init (HcApplicationClass *klass)
 {
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = hc_application_dispose;
+  app_class->shutdown = hc_application_shutdown;
 
   app_class->startup = hc_application_startup;
   app_class->activate = hc_application_activate;
@@ -101,6 +146,7 @@ hc_application_class_init (HcApplicationClass *klass)
 static void
 hc_application_init (HcApplication *self)
 {
+  self->session = hc_session_new ();
 }
 
 HcApplication *
@@ -116,4 +162,11 @@ hc_application_new (const char        *application_id,
                        "flags", flags,
                        "resource-base-path", "/org/housecall/Console",
                        NULL);
+}
+
+HcSession *
+hc_application_get_session (HcApplication *self)
+{
+  g_return_val_if_fail (HC_IS_APPLICATION (self), NULL);
+  return self->session;
 }

@@ -14,7 +14,9 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (HcApplication, hc_application, HC, APPLICATION, AdwApplication)
 
-HcApplication *hc_application_new (const char        *application_id,
-                                   GApplicationFlags  flags);
+HcApplication *hc_application_new         (const char        *application_id,
+                                           GApplicationFlags  flags);
+/* The provider's session, shared by the application's windows. */
+struct _HcSession *hc_application_get_session (HcApplication *self);
 
 G_END_DECLS

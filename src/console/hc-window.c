@@ -4,13 +4,27 @@
 
 #include "config.h"
 
+#include "hc-room-item.h"
+#include "hc-session.h"
+#include "hc-sign-in-page.h"
 #include "hc-window.h"
+
+#include <glib/gi18n.h>
 
 struct _HcWindow
 {
   AdwApplicationWindow parent_instance;
 
-  GSettings *settings;
+  GSettings       *settings;
+  HcSession       *session;
+  GCancellable    *cancellable;
+
+  AdwToastOverlay *toast_overlay;
+  GtkStack        *pages;
+  HcSignInPage    *sign_in_page;
+  GtkStack        *rooms_stack;
+  GtkListBox      *rooms_list;
+  AdwWindowTitle  *waiting_room_title;
 };
 
 G_DEFINE_FINAL_TYPE (HcWindow, hc_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -47,6 +61,173 @@ save_window_state (HcWindow *self)
   g_settings_apply (self->settings);
 }
 
+static void
+show_toast (HcWindow   *self,
+            const char *message)
+{
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+}
+
+static GtkWidget *
+create_room_row (gpointer item,
+                 gpointer user_data)
+{
+  HcRoomItem *room = item;
+  g_autoptr(GDateTime) created = g_date_time_new_from_unix_local (hc_room_item_get_date_created (room));
+  g_autofree char *time = created ? g_date_time_format (created, "%H:%M") : g_strdup ("");
+  /* Translators: a room's codec and the time it was opened, e.g. "VP8 · since 09:30". */
+  g_autofree char *subtitle = g_strdup_printf (_("%s · since %s"),
+                                               hc_room_item_get_video_codec (room), time);
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), hc_room_item_get_unique_name (room));
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row),
+                             gtk_image_new_from_icon_name ("camera-video-symbolic"));
+  return row;
+}
+
+static void
+update_rooms_stack (HcWindow *self)
+{
+  GListModel *rooms = hc_session_get_rooms (self->session);
+
+  gtk_stack_set_visible_child_name (self->rooms_stack,
+                                    g_list_model_get_n_items (rooms) > 0 ? "list" : "empty");
+}
+
+static void
+on_rooms_refreshed (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(HcWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!hc_session_refresh_rooms_finish (HC_SESSION (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    show_toast (self, error->message);
+}
+
+static void
+refresh_rooms (HcWindow *self)
+{
+  hc_session_refresh_rooms_async (self->session, self->cancellable, on_rooms_refreshed,
+                                  g_object_ref (self));
+}
+
+static void
+update_page (HcWindow *self)
+{
+  gboolean signed_in = hc_session_get_state (self->session) == HC_SESSION_SIGNED_IN;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", signed_in);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.refresh", signed_in);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-room", signed_in);
+  if (signed_in)
+    {
+      g_autofree char *subtitle = g_strdup_printf (_("Signed in as %s"),
+                                                   hc_session_get_username (self->session));
+
+      adw_window_title_set_subtitle (self->waiting_room_title, subtitle);
+      gtk_stack_set_visible_child_name (self->pages, "main");
+      refresh_rooms (self);
+    }
+  else if (hc_session_get_state (self->session) == HC_SESSION_SIGNED_OUT)
+    {
+      gtk_stack_set_visible_child_name (self->pages, "sign-in");
+      hc_sign_in_page_focus (self->sign_in_page);
+    }
+}
+
+static void
+on_restored (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(HcWindow) self = user_data;
+
+  /* Without a kept password the sign-in page simply stays; nothing to say. */
+  hc_session_restore_finish (HC_SESSION (source), result, NULL);
+}
+
+static void
+sign_out_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  HcWindow *self = HC_WINDOW (widget);
+
+  hc_session_sign_out (self->session, TRUE);
+}
+
+static void
+refresh_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  refresh_rooms (HC_WINDOW (widget));
+}
+
+static void
+on_room_created (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(HcWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sid = hc_session_create_room_finish (HC_SESSION (source), result, &error);
+
+  if (sid == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_toast (self, error->message);
+      return;
+    }
+  refresh_rooms (self);
+}
+
+static void
+on_new_room_response (AdwMessageDialog *dialog,
+                      const char       *response,
+                      HcWindow         *self)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+
+  if (g_strcmp0 (response, "create") == 0)
+    hc_session_create_room_async (self->session, gtk_editable_get_text (entry),
+                                  self->cancellable, on_room_created, g_object_ref (self));
+}
+
+static void
+new_room_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  HcWindow *self = HC_WINDOW (widget);
+  GtkWidget *dialog;
+  GtkWidget *entry = gtk_entry_new ();
+
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("e.g. dr-smith-morning"));
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Room name"), -1);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("New Visit Room"),
+                                   _("Patients and guests you invite join this room."));
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "create", _("C_reate"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "create",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "create");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (on_new_room_response), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static gboolean
 hc_window_close_request (GtkWindow *window)
 {
@@ -60,6 +241,13 @@ hc_window_dispose (GObject *object)
 {
   HcWindow *self = HC_WINDOW (object);
 
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (hc_session_get_rooms (self->session), self);
+  g_clear_object (&self->session);
   gtk_widget_dispose_template (GTK_WIDGET (self), HC_TYPE_WINDOW);
 
   G_OBJECT_CLASS (hc_window_parent_class)->dispose (object);
@@ -89,12 +277,27 @@ hc_window_class_init (HcWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/housecall/Console/hc-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, pages);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, sign_in_page);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, rooms_stack);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, rooms_list);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, waiting_room_title);
+
+  gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
+  gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
+  gtk_widget_class_install_action (widget_class, "win.new-room", NULL, new_room_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.refresh", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
+                                       "win.new-room", NULL);
 }
 
 static void
 hc_window_init (HcWindow *self)
 {
+  g_type_ensure (HC_TYPE_SIGN_IN_PAGE);
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
 
 #if DEVELOPMENT
   gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
@@ -107,9 +310,32 @@ hc_window_init (HcWindow *self)
 HcWindow *
 hc_window_new (HcApplication *application)
 {
+  HcWindow *self;
+  g_autofree char *server = NULL;
+  g_autofree char *username = NULL;
+
   g_return_val_if_fail (application == NULL || HC_IS_APPLICATION (application), NULL);
 
-  return g_object_new (HC_TYPE_WINDOW,
+  self = g_object_new (HC_TYPE_WINDOW,
                        "application", application,
                        NULL);
+  self->session = application ? g_object_ref (hc_application_get_session (application))
+                              : hc_session_new ();
+  hc_sign_in_page_set_session (self->sign_in_page, self->session);
+  gtk_list_box_bind_model (self->rooms_list, hc_session_get_rooms (self->session),
+                           create_room_row, NULL, NULL);
+  g_signal_connect_object (hc_session_get_rooms (self->session), "items-changed",
+                           G_CALLBACK (update_rooms_stack), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->session, "notify::state", G_CALLBACK (update_page), self,
+                           G_CONNECT_SWAPPED);
+  update_rooms_stack (self);
+  update_page (self);
+
+  /* With a password in the keyring, sign in without asking. */
+  server = g_settings_get_string (self->settings, "server-url");
+  username = g_settings_get_string (self->settings, "username");
+  if (hc_session_get_state (self->session) == HC_SESSION_SIGNED_OUT && *server && *username)
+    hc_session_restore_async (self->session, server, username, self->cancellable, on_restored,
+                              g_object_ref (self));
+  return self;
 }

@@ -1,0 +1,809 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "HcSession"
+
+#include "config.h"
+
+#include "hc-room-item.h"
+#include "hc-session.h"
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <libsecret/secret.h>
+#include <libsoup/soup.h>
+
+/* Renew the token when this fraction of its lifetime has passed. */
+#define RENEW_AT 0.8
+#define REQUEST_TIMEOUT_SECONDS 20
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_SERVER_URL,
+  PROP_USERNAME,
+  PROP_ERROR_MESSAGE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+struct _HcSession
+{
+  GObject         parent_instance;
+
+  HcSessionState  state;
+  char           *server_url;
+  char           *username;
+  char           *token;
+  char           *error_message;
+  gboolean        remembered;
+  GListStore     *rooms;
+  SoupSession    *soup;
+  guint           renew_id;
+};
+
+G_DEFINE_FINAL_TYPE (HcSession, hc_session, G_TYPE_OBJECT)
+
+G_DEFINE_ENUM_TYPE (HcSessionState, hc_session_state,
+                    G_DEFINE_ENUM_VALUE (HC_SESSION_SIGNED_OUT, "signed-out"),
+                    G_DEFINE_ENUM_VALUE (HC_SESSION_SIGNING_IN, "signing-in"),
+                    G_DEFINE_ENUM_VALUE (HC_SESSION_SIGNED_IN, "signed-in"))
+
+static const SecretSchema password_schema = {
+  "org.housecall.Console.Password", SECRET_SCHEMA_NONE,
+  {
+    { "server", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "username", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  }
+};
+
+static void schedule_renewal (HcSession *self,
+                              gint64     lifetime);
+
+static void
+set_state (HcSession      *self,
+           HcSessionState  state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+set_string (HcSession   *self,
+            char       **field,
+            const char  *value,
+            guint        prop)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop]);
+}
+
+/* Accepts "host:port", "http://host:port/" and the like; the result has a
+ * scheme and no trailing slash. */
+static char *
+normalize_url (const char  *url,
+               GError     **error)
+{
+  g_autofree char *text = g_strstrip (g_strdup (url ? url : ""));
+  g_autofree char *with_scheme = NULL;
+  g_autoptr(GUri) uri = NULL;
+  gsize len;
+
+  if (*text == '\0')
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("Enter the address of your practice’s Housecall server."));
+      return NULL;
+    }
+  with_scheme = strstr (text, "://") ? g_strdup (text) : g_strconcat ("https://", text, NULL);
+  uri = g_uri_parse (with_scheme, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      (g_strcmp0 (g_uri_get_scheme (uri), "https") != 0 &&
+       g_strcmp0 (g_uri_get_scheme (uri), "http") != 0))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                           _("The server address is not valid. It looks like https://clinic.example.org."));
+      return NULL;
+    }
+  len = strlen (with_scheme);
+  while (len > 0 && with_scheme[len - 1] == '/')
+    with_scheme[--len] = '\0';
+  return g_steal_pointer (&with_scheme);
+}
+
+/* A human sentence for a failed request: the server's own message when it
+ * sent a JSON error, else what went wrong on the way. */
+static GError *
+error_from_response (SoupMessage *msg,
+                     GBytes      *body,
+                     GError      *transport_error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  guint status;
+
+  if (transport_error != NULL)
+    {
+      if (g_error_matches (transport_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return g_error_copy (transport_error);
+      return g_error_new (G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE,
+                          _("Could not reach the server: %s"), transport_error->message);
+    }
+  status = soup_message_get_status (msg);
+  if (body != NULL && json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+                                                  (gssize) g_bytes_get_size (body), NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      JsonObject *object = json_node_get_object (json_parser_get_root (parser));
+      const char *slug = json_object_get_string_member_with_default (object, "error", "");
+
+      if (g_strcmp0 (slug, "bad-credentials") == 0)
+        return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                                    _("The user name or password is wrong."));
+      if (g_strcmp0 (slug, "rate-limited") == 0)
+        return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_BUSY,
+                                    _("Too many failed sign-ins. Wait a few minutes and try again."));
+      if (g_strcmp0 (slug, "account-disabled") == 0)
+        return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                                    _("This account is disabled. Ask your administrator."));
+      return g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED, "%s",
+                          json_object_get_string_member_with_default (object, "message",
+                                                                      _("The server refused the request.")));
+    }
+  return g_error_new (G_IO_ERROR, G_IO_ERROR_FAILED,
+                      _("The server answered with an unexpected error (HTTP %u). Is this a Housecall server?"),
+                      status);
+}
+
+typedef struct
+{
+  SoupMessage *msg;
+  char        *password;
+  gboolean     remember;
+} RequestData;
+
+static void
+request_data_free (RequestData *data)
+{
+  g_clear_object (&data->msg);
+  if (data->password != NULL)
+    memset (data->password, 0, strlen (data->password));
+  g_free (data->password);
+  g_free (data);
+}
+
+/* Sends @msg and completes @task with the parsed JSON object (a JsonNode). */
+static void
+on_request_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RequestData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+                                                              &error);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  guint status = error ? 0 : soup_message_get_status (data->msg);
+
+  if (error != NULL || status < 200 || status >= 300)
+    {
+      g_task_return_error (task, error_from_response (data->msg, body, error));
+      return;
+    }
+  if (status == SOUP_STATUS_NO_CONTENT)
+    {
+      g_task_return_pointer (task, json_node_new (JSON_NODE_NULL), (GDestroyNotify) json_node_unref);
+      return;
+    }
+  if (body == NULL ||
+      !json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+                                   (gssize) g_bytes_get_size (body), NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                               _("The server sent an answer this console does not understand."));
+      return;
+    }
+  g_task_return_pointer (task, json_parser_steal_root (parser), (GDestroyNotify) json_node_unref);
+}
+
+static void
+send_request (HcSession    *self,
+              SoupMessage  *msg,
+              GTask        *task)
+{
+  RequestData *data = g_task_get_task_data (task);
+
+  if (data == NULL)
+    {
+      data = g_new0 (RequestData, 1);
+      g_task_set_task_data (task, data, (GDestroyNotify) request_data_free);
+    }
+  g_set_object (&data->msg, msg);
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept",
+                                "application/json");
+  soup_session_send_and_read_async (self->soup, msg, G_PRIORITY_DEFAULT,
+                                    g_task_get_cancellable (task), on_request_done,
+                                    g_object_ref (task));
+}
+
+static SoupMessage *
+api_message (HcSession  *self,
+             const char *method,
+             const char *path)
+{
+  g_autofree char *url = g_strconcat (self->server_url, path, NULL);
+  SoupMessage *msg = soup_message_new (method, url);
+
+  if (msg != NULL && self->token != NULL)
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", self->token, NULL);
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                    auth);
+    }
+  return msg;
+}
+
+static void
+set_form_body (SoupMessage *msg,
+               GHashTable  *form)
+{
+  g_autofree char *encoded = soup_form_encode_hash (form);
+  g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&encoded), strlen (encoded));
+
+  soup_message_set_request_body_from_bytes (msg, "application/x-www-form-urlencoded", bytes);
+}
+
+/* Sign-in */
+
+typedef struct
+{
+  HcSession *self;
+  GTask     *task;
+} SignInData;
+
+static void
+on_password_stored (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* No keyring (a bare session, a locked or missing secret service): the
+   * sign-in still worked; the next start just asks for the password. */
+  if (!secret_password_store_finish (result, &error))
+    g_message ("The password could not be kept in the keyring: %s", error->message);
+}
+
+static void
+on_logged_in (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) outer = user_data;
+  HcSession *self = g_task_get_source_object (outer);
+  RequestData *data = g_task_get_task_data (outer);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = g_task_propagate_pointer (G_TASK (result), &error);
+  JsonObject *object;
+  const char *token;
+
+  if (root == NULL)
+    {
+      set_string (self, &self->error_message, error->message, PROP_ERROR_MESSAGE);
+      set_state (self, HC_SESSION_SIGNED_OUT);
+      g_task_return_error (outer, g_steal_pointer (&error));
+      return;
+    }
+  object = json_node_get_object (root);
+  token = json_object_get_string_member_with_default (object, "token", NULL);
+  if (token == NULL ||
+      g_strcmp0 (json_object_get_string_member_with_default (object, "role", ""), "provider") != 0)
+    {
+      set_string (self, &self->error_message,
+                  _("The server did not issue a provider session."), PROP_ERROR_MESSAGE);
+      set_state (self, HC_SESSION_SIGNED_OUT);
+      g_task_return_new_error (outer, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s",
+                               self->error_message);
+      return;
+    }
+
+  g_free (self->token);
+  self->token = g_strdup (token);
+  set_string (self, &self->error_message, NULL, PROP_ERROR_MESSAGE);
+  if (data->remember)
+    {
+      g_autofree char *label = g_strdup_printf (_("Housecall password for %s on %s"),
+                                                self->username, self->server_url);
+
+      self->remembered = TRUE;
+      secret_password_store (&password_schema, SECRET_COLLECTION_DEFAULT, label, data->password,
+                             NULL, on_password_stored, NULL,
+                             "server", self->server_url, "username", self->username, NULL);
+    }
+  schedule_renewal (self, json_object_get_int_member_with_default (object, "expires_in", 3600));
+  set_state (self, HC_SESSION_SIGNED_IN);
+  g_task_return_boolean (outer, TRUE);
+}
+
+void
+hc_session_sign_in_async (HcSession           *self,
+                          const char          *server_url,
+                          const char          *username,
+                          const char          *password,
+                          gboolean             remember,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) inner = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) form = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autofree char *url = NULL;
+  RequestData *data;
+
+  g_return_if_fail (HC_IS_SESSION (self));
+  g_task_set_source_tag (task, hc_session_sign_in_async);
+
+  url = normalize_url (server_url, &error);
+  if (url == NULL || username == NULL || *username == '\0' || password == NULL ||
+      *password == '\0')
+    {
+      if (error == NULL)
+        error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                                     _("Enter your user name and password."));
+      set_string (self, &self->error_message, error->message, PROP_ERROR_MESSAGE);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_clear_handle_id (&self->renew_id, g_source_remove);
+  g_clear_pointer (&self->token, g_free);
+  set_string (self, &self->server_url, url, PROP_SERVER_URL);
+  set_string (self, &self->username, username, PROP_USERNAME);
+  set_state (self, HC_SESSION_SIGNING_IN);
+
+  data = g_new0 (RequestData, 1);
+  data->password = g_strdup (password);
+  data->remember = remember;
+  g_task_set_task_data (task, data, (GDestroyNotify) request_data_free);
+
+  form = g_hash_table_new (g_str_hash, g_str_equal);
+  g_hash_table_insert (form, "username", (gpointer) username);
+  g_hash_table_insert (form, "password", (gpointer) password);
+  msg = api_message (self, "POST", "/v1/login");
+  set_form_body (msg, form);
+  inner = g_task_new (self, cancellable, on_logged_in, g_object_ref (task));
+  send_request (self, msg, inner);
+}
+
+gboolean
+hc_session_sign_in_finish (HcSession     *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+on_signed_in_again (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (hc_session_sign_in_finish (HC_SESSION (source), result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, g_steal_pointer (&error));
+}
+
+static void
+on_password_found (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  HcSession *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  char *password = secret_password_lookup_finish (result, &error);
+  const char *const *names = g_task_get_task_data (task);
+
+  if (password == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                               _("No password is kept for this account."));
+      return;
+    }
+  hc_session_sign_in_async (self, names[0], names[1], password, TRUE,
+                            g_task_get_cancellable (task), on_signed_in_again,
+                            g_object_ref (task));
+  secret_password_free (password);
+}
+
+void
+hc_session_restore_async (HcSession           *self,
+                          const char          *server_url,
+                          const char          *username,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autofree char *url = normalize_url (server_url, NULL);
+  char **names;
+
+  g_return_if_fail (HC_IS_SESSION (self));
+  g_task_set_source_tag (task, hc_session_restore_async);
+
+  if (url == NULL || username == NULL || *username == '\0')
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                               _("No account to sign in with."));
+      return;
+    }
+  names = g_new0 (char *, 3);
+  names[0] = g_strdup (url);
+  names[1] = g_strdup (username);
+  g_task_set_task_data (task, names, (GDestroyNotify) g_strfreev);
+  secret_password_lookup (&password_schema, cancellable, on_password_found, g_object_ref (task),
+                          "server", url, "username", username, NULL);
+}
+
+gboolean
+hc_session_restore_finish (HcSession     *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+on_renewed (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  HcSession *self = HC_SESSION (source);
+  g_autoptr(GError) error = NULL;
+
+  if (!hc_session_restore_finish (self, result, &error))
+    {
+      g_clear_pointer (&self->token, g_free);
+      set_string (self, &self->error_message,
+                  _("Your session has ended. Sign in again to continue."), PROP_ERROR_MESSAGE);
+      set_state (self, HC_SESSION_SIGNED_OUT);
+    }
+}
+
+static gboolean
+on_renew_timeout (gpointer user_data)
+{
+  HcSession *self = user_data;
+
+  self->renew_id = 0;
+  if (self->remembered)
+    hc_session_restore_async (self, self->server_url, self->username, NULL, on_renewed, NULL);
+  else
+    {
+      g_clear_pointer (&self->token, g_free);
+      set_string (self, &self->error_message,
+                  _("Your session has ended. Sign in again to continue."), PROP_ERROR_MESSAGE);
+      set_state (self, HC_SESSION_SIGNED_OUT);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_renewal (HcSession *self,
+                  gint64     lifetime)
+{
+  guint seconds = (guint) CLAMP ((gint64) (lifetime * RENEW_AT), 30, 24 * 3600);
+
+  g_clear_handle_id (&self->renew_id, g_source_remove);
+  self->renew_id = g_timeout_add_seconds (seconds, on_renew_timeout, self);
+}
+
+void
+hc_session_sign_out (HcSession *self,
+                     gboolean   forget_password)
+{
+  g_return_if_fail (HC_IS_SESSION (self));
+
+  g_clear_handle_id (&self->renew_id, g_source_remove);
+  g_clear_pointer (&self->token, g_free);
+  if (forget_password && self->server_url != NULL && self->username != NULL)
+    secret_password_clear (&password_schema, NULL, NULL, NULL,
+                           "server", self->server_url, "username", self->username, NULL);
+  self->remembered = FALSE;
+  g_list_store_remove_all (self->rooms);
+  set_state (self, HC_SESSION_SIGNED_OUT);
+}
+
+/* Rooms */
+
+static void
+on_rooms_listed (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) outer = user_data;
+  HcSession *self = g_task_get_source_object (outer);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  JsonArray *rooms;
+
+  if (root == NULL)
+    {
+      g_task_return_error (outer, g_steal_pointer (&error));
+      return;
+    }
+  rooms = json_object_get_array_member (json_node_get_object (root), "rooms");
+  for (guint i = 0; rooms != NULL && i < json_array_get_length (rooms); i++)
+    {
+      JsonObject *room = json_array_get_object_element (rooms, i);
+      g_autoptr(GDateTime) created = NULL;
+      JsonArray *codecs;
+
+      if (room == NULL)
+        continue;
+      codecs = json_object_get_array_member (room, "video_codecs");
+      created = g_date_time_new_from_iso8601 (
+        json_object_get_string_member_with_default (room, "date_created", ""), NULL);
+      g_ptr_array_add (items, hc_room_item_new (
+        json_object_get_string_member_with_default (room, "sid", ""),
+        json_object_get_string_member_with_default (room, "unique_name", ""),
+        codecs && json_array_get_length (codecs) > 0 ? json_array_get_string_element (codecs, 0)
+                                                      : "VP8",
+        created ? g_date_time_to_unix (created) : 0));
+    }
+  g_list_store_splice (self->rooms, 0, g_list_model_get_n_items (G_LIST_MODEL (self->rooms)),
+                       items->pdata, items->len);
+  g_task_return_boolean (outer, TRUE);
+}
+
+void
+hc_session_refresh_rooms_async (HcSession           *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) inner = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+
+  g_return_if_fail (HC_IS_SESSION (self));
+  g_task_set_source_tag (task, hc_session_refresh_rooms_async);
+
+  if (self->token == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not signed in."));
+      return;
+    }
+  msg = api_message (self, "GET", "/v1/Rooms?Status=in-progress");
+  inner = g_task_new (self, cancellable, on_rooms_listed, g_object_ref (task));
+  send_request (self, msg, inner);
+}
+
+gboolean
+hc_session_refresh_rooms_finish (HcSession     *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+on_room_created (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) outer = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (root == NULL)
+    g_task_return_error (outer, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (outer,
+                           g_strdup (json_object_get_string_member_with_default (
+                             json_node_get_object (root), "sid", "")),
+                           g_free);
+}
+
+void
+hc_session_create_room_async (HcSession           *self,
+                              const char          *unique_name,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) inner = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GHashTable) form = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_return_if_fail (HC_IS_SESSION (self));
+  g_task_set_source_tag (task, hc_session_create_room_async);
+
+  if (self->token == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not signed in."));
+      return;
+    }
+  if (unique_name != NULL && *unique_name != '\0')
+    g_hash_table_insert (form, "UniqueName", (gpointer) unique_name);
+  msg = api_message (self, "POST", "/v1/Rooms");
+  set_form_body (msg, form);
+  inner = g_task_new (self, cancellable, on_room_created, g_object_ref (task));
+  send_request (self, msg, inner);
+}
+
+char *
+hc_session_create_room_finish (HcSession     *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* GObject */
+
+static void
+hc_session_get_property (GObject    *object,
+                         guint       prop_id,
+                         GValue     *value,
+                         GParamSpec *pspec)
+{
+  HcSession *self = HC_SESSION (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_SERVER_URL:
+      g_value_set_string (value, self->server_url);
+      break;
+    case PROP_USERNAME:
+      g_value_set_string (value, self->username);
+      break;
+    case PROP_ERROR_MESSAGE:
+      g_value_set_string (value, self->error_message);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+hc_session_dispose (GObject *object)
+{
+  HcSession *self = HC_SESSION (object);
+
+  g_clear_handle_id (&self->renew_id, g_source_remove);
+  if (self->soup != NULL)
+    soup_session_abort (self->soup);
+  g_clear_object (&self->soup);
+  g_clear_object (&self->rooms);
+
+  G_OBJECT_CLASS (hc_session_parent_class)->dispose (object);
+}
+
+static void
+hc_session_finalize (GObject *object)
+{
+  HcSession *self = HC_SESSION (object);
+
+  g_free (self->server_url);
+  g_free (self->username);
+  g_free (self->token);
+  g_free (self->error_message);
+
+  G_OBJECT_CLASS (hc_session_parent_class)->finalize (object);
+}
+
+static void
+hc_session_class_init (HcSessionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = hc_session_get_property;
+  object_class->dispose = hc_session_dispose;
+  object_class->finalize = hc_session_finalize;
+
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, HC_TYPE_SESSION_STATE, HC_SESSION_SIGNED_OUT,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SERVER_URL] =
+    g_param_spec_string ("server-url", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_USERNAME] =
+    g_param_spec_string ("username", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ERROR_MESSAGE] =
+    g_param_spec_string ("error-message", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+hc_session_init (HcSession *self)
+{
+  self->rooms = g_list_store_new (HC_TYPE_ROOM_ITEM);
+  self->soup = soup_session_new_with_options ("timeout", REQUEST_TIMEOUT_SECONDS,
+                                              "user-agent", "Housecall/" PACKAGE_VERSION, NULL);
+}
+
+HcSession *
+hc_session_new (void)
+{
+  return g_object_new (HC_TYPE_SESSION, NULL);
+}
+
+HcSessionState
+hc_session_get_state (HcSession *self)
+{
+  g_return_val_if_fail (HC_IS_SESSION (self), HC_SESSION_SIGNED_OUT);
+  return self->state;
+}
+
+const char *
+hc_session_get_server_url (HcSession *self)
+{
+  g_return_val_if_fail (HC_IS_SESSION (self), NULL);
+  return self->server_url;
+}
+
+const char *
+hc_session_get_username (HcSession *self)
+{
+  g_return_val_if_fail (HC_IS_SESSION (self), NULL);
+  return self->username;
+}
+
+const char *
+hc_session_get_token (HcSession *self)
+{
+  g_return_val_if_fail (HC_IS_SESSION (self), NULL);
+  return self->token;
+}
+
+const char *
+hc_session_get_error_message (HcSession *self)
+{
+  g_return_val_if_fail (HC_IS_SESSION (self), NULL);
+  return self->error_message;
+}
+
+GListModel *
+hc_session_get_rooms (HcSession *self)
+{
+  g_return_val_if_fail (HC_IS_SESSION (self), NULL);
+  return G_LIST_MODEL (self->rooms);
+}
+
+char *
+hc_session_dup_signal_url (HcSession *self)
+{
+  g_return_val_if_fail (HC_IS_SESSION (self), NULL);
+
+  if (self->server_url == NULL)
+    return NULL;
+  if (g_str_has_prefix (self->server_url, "https://"))
+    return g_strconcat ("wss://", self->server_url + strlen ("https://"), "/v1/signal", NULL);
+  return g_strconcat ("ws://", self->server_url + strlen ("http://"), "/v1/signal", NULL);
+}

@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# A provider's first minutes with the real console, driven through the
+# accessibility tree and the keyboard as a person would: the console starts
+# on the sign-in page (server and user preset as an administrator would), a
+# wrong password is refused with a sentence, the right one signs in, a new
+# visit room is opened with Ctrl+N and listed, Preferences open with
+# Ctrl+comma, and Ctrl+Q quits. A real housecalld (with its Janus) serves it.
+# Screenshots of the sign-in page and the main window are kept. Speaks TAP.
+#
+# usage: ui-sign-in.py HOUSECALL HOUSECALLD OUTPUT-DIR
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+CONSOLE_G_DEBUG = os.environ.pop('G_DEBUG', None)
+
+import gi  # noqa: E402
+
+gi.require_version('Atspi', '2.0')
+gi.require_version('GdkPixbuf', '2.0')
+from gi.repository import Atspi, GdkPixbuf, GLib  # noqa: E402
+
+TIMEOUT = 60.0
+PASSWORD = 'a long and good password'
+
+CHECKS = [
+    'housecalld starts with a provider account',
+    'the console opens on the sign-in page with the preset server and user',
+    'a wrong password is refused with a clear sentence',
+    'the right password signs in and the window says who is signed in',
+    'a new visit room made with Ctrl+N is listed',
+    'Preferences open with Ctrl+comma and show the server address',
+    'the screenshots show the windows',
+    'Ctrl+Q quits with exit status 0',
+]
+
+number = 0
+failures = 0
+
+
+def report(passed, description, diagnostics=''):
+    global number, failures
+    number += 1
+    if not passed:
+        failures += 1
+    print('%s %d - %s' % ('ok' if passed else 'not ok', number, description))
+    for line in diagnostics.splitlines():
+        print('# ' + line)
+    sys.stdout.flush()
+    return passed
+
+
+def bail_out(reason):
+    print('Bail out! ' + reason)
+    sys.exit(1)
+
+
+def children(accessible):
+    try:
+        count = accessible.get_child_count()
+    except GLib.Error:
+        return
+    for i in range(count):
+        try:
+            child = accessible.get_child_at_index(i)
+        except GLib.Error:
+            continue
+        if child is not None:
+            yield child
+
+
+def find(accessible, role, name=None, pattern=None):
+    for child in children(accessible):
+        try:
+            child_role = child.get_role()
+            child_name = child.get_name()
+        except GLib.Error:
+            continue
+        if (role is None or child_role == role) and (name is None or child_name == name) and \
+           (pattern is None or re.search(pattern, child_name or '')):
+            return child
+        found = find(child, role, name, pattern)
+        if found is not None:
+            return found
+    return None
+
+
+def describe_tree(accessible, depth=0):
+    try:
+        lines = ['%s%s %r' % ('  ' * depth, accessible.get_role_name(), accessible.get_name())]
+    except GLib.Error:
+        return []
+    for child in children(accessible):
+        lines.extend(describe_tree(child, depth + 1))
+    return lines
+
+
+def app_windows(process):
+    desktop = Atspi.get_desktop(0)
+    for app in children(desktop):
+        try:
+            if app.get_process_id() != process.pid:
+                continue
+        except GLib.Error:
+            continue
+        yield from children(app)
+
+
+def wait_for(predicate, timeout=TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.1)
+    return None
+
+
+def find_in_app(process, role, name=None, pattern=None):
+    for window in app_windows(process):
+        try:
+            if (role is None or window.get_role() == role) and \
+               (name is None or window.get_name() == name):
+                return window
+        except GLib.Error:
+            continue
+        found = find(window, role, name, pattern)
+        if found is not None:
+            return found
+    return None
+
+
+def xdotool(*args):
+    subprocess.run(['xdotool', *args], check=True, capture_output=True)
+
+
+def focus_window(process, name):
+    ids = subprocess.run(['xdotool', 'search', '--sync', '--onlyvisible', '--name', '^%s$' % name],
+                         check=True, capture_output=True, text=True).stdout.split()
+    xdotool('windowfocus', '--sync', ids[-1])
+
+
+def screenshot(path):
+    time.sleep(0.5)
+    subprocess.run(['import', '-window', 'root', path], check=True)
+    pixbuf = GdkPixbuf.Pixbuf.new_from_file(path)
+    pixels = pixbuf.get_pixels()
+    stride, channels = pixbuf.get_rowstride(), pixbuf.get_n_channels()
+    colours = set()
+    for y in range(0, pixbuf.get_height(), 4):
+        for x in range(0, pixbuf.get_width(), 4):
+            offset = y * stride + x * channels
+            colours.add(bytes(pixels[offset:offset + 3]))
+    return len(colours)
+
+
+def start_housecalld(binary, data_dir):
+    subprocess.run([binary, '--data-dir', data_dir, 'user', 'add', 'doctor'],
+                   input=PASSWORD + '\n', text=True, check=True, capture_output=True,
+                   timeout=30)
+    log = open(os.path.join(data_dir, 'housecalld.log'), 'w+')
+    process = subprocess.Popen([binary, '--data-dir', data_dir, '--listen', '127.0.0.1:0'],
+                               stdout=log, stderr=subprocess.STDOUT)
+
+    def port():
+        log.seek(0)
+        match = re.search(r'Listening on port (\d+)', log.read())
+        return int(match.group(1)) if match else None
+
+    found = wait_for(lambda: port() or (process.poll() is not None and -1), 30)
+    if not found or found == -1:
+        log.seek(0)
+        return process, None, log.read()
+    return process, found, ''
+
+
+def main():
+    if len(sys.argv) != 4:
+        bail_out('usage: ui-sign-in.py HOUSECALL HOUSECALLD OUTPUT-DIR')
+    console, housecalld, output = sys.argv[1:]
+    os.makedirs(output, exist_ok=True)
+    print('1..%d' % len(CHECKS))
+    sys.stdout.flush()
+
+    work = tempfile.mkdtemp(prefix='hc-ui-sign-in-')
+    server = None
+    process = None
+    try:
+        server, port, log = start_housecalld(housecalld, os.path.join(work, 'data'))
+        if not report(port is not None, CHECKS[0], log):
+            bail_out('no housecalld')
+        url = 'http://127.0.0.1:%d' % port
+
+        # The settings an administrator (or the last sign-in) left: server and user.
+        settings_dir = os.path.join(work, 'config', 'glib-2.0', 'settings')
+        os.makedirs(settings_dir)
+        with open(os.path.join(settings_dir, 'keyfile'), 'w') as keyfile:
+            keyfile.write("[org/housecall/Console]\nserver-url='%s'\nusername='doctor'\n" % url)
+        env = dict(os.environ)
+        env['GSETTINGS_BACKEND'] = 'keyfile'
+        env['XDG_CONFIG_HOME'] = os.path.join(work, 'config')
+        if CONSOLE_G_DEBUG is not None:
+            env['G_DEBUG'] = CONSOLE_G_DEBUG
+        console_log = open(os.path.join(work, 'console.log'), 'w+')
+        process = subprocess.Popen([console], env=env, stdout=console_log,
+                                   stderr=subprocess.STDOUT)
+
+        sign_in = wait_for(lambda: find_in_app(process, Atspi.Role.PUSH_BUTTON, 'Sign In'))
+        window = wait_for(lambda: find_in_app(process, Atspi.Role.FRAME, 'Housecall'))
+        server_text = find(window, Atspi.Role.TEXT) if window else None
+        shown = None
+        if server_text is not None:
+            shown = server_text.get_text(0, server_text.get_character_count())
+        if not report(sign_in is not None and shown == url, CHECKS[1],
+                      'server field shows %r' % shown +
+                      ('' if window is None else '\n' + '\n'.join(describe_tree(window)))):
+            bail_out('no sign-in page')
+        colours_sign_in = screenshot(os.path.join(output, 'sign-in.png'))
+
+        # The password field has the focus: type as a person would.
+        focus_window(process, 'Housecall')
+        xdotool('type', '--delay', '20', 'not the password')
+        xdotool('key', 'Return')
+        # The message is an alert (so screen readers say it), whatever its widget.
+        error = wait_for(lambda: find_in_app(process, None,
+                                             'The user name or password is wrong.'), 20)
+        console_log.seek(0)
+        report(error is not None, CHECKS[2],
+               '' if error else 'console exit status %r\n%s' % (process.poll(), console_log.read()))
+
+        # After a failure the password field keeps the focus: replace its text.
+        xdotool('key', 'ctrl+a')
+        xdotool('type', '--delay', '20', PASSWORD)
+        xdotool('key', 'Return')
+        signed_in = wait_for(lambda: find_in_app(process, Atspi.Role.LABEL,
+                                                 'Signed in as doctor'), 30)
+        report(signed_in is not None, CHECKS[3],
+               '' if signed_in else '\n'.join(describe_tree(window)))
+
+        xdotool('key', 'ctrl+n')
+        dialog = wait_for(lambda: find_in_app(process, Atspi.Role.LABEL, 'New Visit Room'), 10)
+        if dialog is not None:
+            time.sleep(0.3)
+            xdotool('type', '--delay', '20', 'morning-clinic')
+            xdotool('key', 'Return')
+        listed = wait_for(lambda: find_in_app(process, Atspi.Role.LABEL, 'morning-clinic'), 20)
+        report(listed is not None, CHECKS[4],
+               '' if listed else '\n'.join(describe_tree(window)))
+        colours_main = screenshot(os.path.join(output, 'main-window.png'))
+
+        focus_window(process, 'Housecall')
+        xdotool('key', 'ctrl+comma')
+        prefs = wait_for(lambda: find_in_app(process, Atspi.Role.FRAME, 'Preferences')
+                         or find_in_app(process, Atspi.Role.DIALOG, 'Preferences'), 10)
+        row = find(prefs, Atspi.Role.LABEL, 'Server Address') if prefs else None
+        report(row is not None, CHECKS[5],
+               '' if row else '\n'.join(line for w in app_windows(process)
+                                        for line in describe_tree(w)))
+        colours_prefs = screenshot(os.path.join(output, 'preferences.png'))
+        report(min(colours_sign_in, colours_main, colours_prefs) >= 16, CHECKS[6],
+               'distinct colours: %d, %d, %d' % (colours_sign_in, colours_main, colours_prefs))
+        if prefs is not None:
+            xdotool('key', 'Escape')
+            time.sleep(0.3)
+
+        focus_window(process, 'Housecall')
+        xdotool('key', '--clearmodifiers', 'ctrl+q')
+        try:
+            status = process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            status = None
+        console_log.seek(0)
+        report(status == 0, CHECKS[7],
+               'exit status %r' % status if status == 0 else
+               'exit status %r\n%s' % (status, console_log.read()))
+    finally:
+        for p in (process, server):
+            if p is not None and p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        shutil.rmtree(work, ignore_errors=True)
+    return 1 if failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
