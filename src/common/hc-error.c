@@ -62,6 +62,10 @@ static const ErrorInfo error_table[] = {
   { HC_ERROR_MESSAGE_TOO_LARGE, "message-too-large", 413 },
   { HC_ERROR_AUTH_TIMEOUT, "auth-timeout", 401 },
 
+  { HC_ERROR_VISIT_LINK_INVALID, "visit-link-invalid", 404 },
+  { HC_ERROR_NOT_ADMITTED, "not-admitted", 403 },
+  { HC_ERROR_NOT_WAITING, "not-in-waiting-room", 400 },
+
   { HC_ERROR_MEDIA_UNAVAILABLE, "media-unavailable", 503 },
   { HC_ERROR_NOT_PUBLISHING, "not-publishing", 400 },
   { HC_ERROR_BAD_SDP, "bad-sdp", 400 },

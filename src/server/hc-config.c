@@ -25,7 +25,8 @@ static const struct
   const char *keys[32];
 } known_keys[] = {
   { "server", { "listen", "data-dir", "public-url", "tls-certificate", "tls-key", NULL } },
-  { "clinic", { "name", "phone", "timezone", "time-format", "visit-code-hours", NULL } },
+  { "clinic", { "name", "phone", "timezone", "time-format", "visit-code-hours",
+                 "intake-questions", "copay-notice", NULL } },
   { "tokens", { "account-sid", "api-key-sid", "api-key-secret-file", "provider-ttl",
                 "guest-ttl", "guest-max-ttl", NULL } },
   { "login", { "max-failures-per-account", "max-failures-per-address", "lockout-seconds",
@@ -95,6 +96,8 @@ hc_config_free (HcConfig *config)
   g_free (config->api_key_secret_file);
   g_free (config->janus_admin_secret_file);
   g_free (config->janus_mode);
+  g_strfreev (config->intake_questions);
+  g_free (config->copay_notice);
   g_free (config->janus_binary);
   g_free (config->janus_rtp_port_range);
   g_free (config->janus_ice_enforce_list);
@@ -309,6 +312,32 @@ read_path (GKeyFile        *file,
       g_free (*out);
       *out = resolve_path (config, value);
     }
+  return TRUE;
+}
+
+static gboolean
+read_intake_questions (GKeyFile  *file,
+                       HcConfig  *config,
+                       GError   **error)
+{
+  g_auto(GStrv) list = g_key_file_get_string_list (file, "clinic", "intake-questions", NULL, NULL);
+  g_autoptr(GPtrArray) questions = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; list != NULL && list[i] != NULL; i++)
+    {
+      g_strstrip (list[i]);
+      if (*list[i] == '\0')
+        continue;
+      if (!g_utf8_validate (list[i], -1, NULL) || g_utf8_strlen (list[i], -1) > 200)
+        return config_error (error, "clinic", "intake-questions",
+                             "each question is at most 200 characters");
+      if (questions->len >= 10)
+        return config_error (error, "clinic", "intake-questions", "at most 10 questions");
+      g_ptr_array_add (questions, g_strdup (list[i]));
+    }
+  g_ptr_array_add (questions, NULL);
+  g_strfreev (config->intake_questions);
+  config->intake_questions = (char **) g_ptr_array_free (g_steal_pointer (&questions), FALSE);
   return TRUE;
 }
 
@@ -794,7 +823,9 @@ load_sms (GKeyFile  *file,
 
   G_STATIC_ASSERT (G_N_ELEMENTS (template_keys) == HC_SMS_N_KINDS);
 
-  if (!read_string (file, "clinic", "phone", &config->clinic_phone, error) ||
+  if (!read_intake_questions (file, config, error) ||
+      !read_string (file, "clinic", "copay-notice", &config->copay_notice, error) ||
+      !read_string (file, "clinic", "phone", &config->clinic_phone, error) ||
       !read_string (file, "clinic", "timezone", &config->clinic_timezone, error) ||
       !read_string (file, "clinic", "time-format", &config->clinic_time_format, error) ||
       !read_uint (file, "clinic", "visit-code-hours", 1, 72, &config->visit_code_hours, error) ||

@@ -44,6 +44,8 @@ typedef struct
 
   /* [clinic] beyond the name, and [sms]: appointments and their messages. */
   char      *clinic_phone;
+  char     **intake_questions;       /* optional questions at check-in */
+  char      *copay_notice;
   char      *clinic_timezone;        /* IANA name; NULL: the server's */
   char      *clinic_time_format;     /* g_date_time_format(); NULL: translated default */
   guint      visit_code_hours;       /* a visit link works until this long after the start */

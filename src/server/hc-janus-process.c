@@ -66,7 +66,8 @@ write_file (const char  *dir,
                                    error);
 }
 
-/* Only the VideoRoom plugin and the WebSocket transport are loaded: Janus
+/* Only the VideoRoom and echo test plugins and the WebSocket transport are
+ * loaded: Janus
  * loads every module it finds in its folders, so the folders hold links to
  * just those two. */
 static gboolean
@@ -109,7 +110,9 @@ write_config (HcJanusProcess  *self,
                      g_strerror (errno));
         return FALSE;
       }
+  /* The echo test serves the patients' preflight network check. */
   if (!link_module (plugins, "plugins", "libjanus_videoroom.so", error) ||
+      !link_module (plugins, "plugins", "libjanus_echotest.so", error) ||
       !link_module (transports, "transports", "libjanus_websockets.so", error))
     return FALSE;
 

@@ -538,18 +538,28 @@ hc_janus_add_load (HcJanus *self,
 }
 
 void
-hc_janus_attach_async (HcJanus             *self,
-                       GCancellable        *cancellable,
-                       GAsyncReadyCallback  callback,
-                       gpointer             user_data)
+hc_janus_attach_plugin_async (HcJanus             *self,
+                              const char          *plugin,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
   g_autoptr(JsonObject) object = json_object_new ();
 
   g_task_set_source_tag (task, hc_janus_attach_async);
   json_object_set_string_member (object, "janus", "attach");
-  json_object_set_string_member (object, "plugin", "janus.plugin.videoroom");
+  json_object_set_string_member (object, "plugin", plugin);
   send_request (self, object, REQUEST_ATTACH, task);
+}
+
+void
+hc_janus_attach_async (HcJanus             *self,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  hc_janus_attach_plugin_async (self, "janus.plugin.videoroom", cancellable, callback, user_data);
 }
 
 guint64

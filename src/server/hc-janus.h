@@ -30,6 +30,12 @@ void         hc_janus_attach_async    (HcJanus              *self,
                                        GCancellable         *cancellable,
                                        GAsyncReadyCallback   callback,
                                        gpointer              user_data);
+/* Attaches to another plugin than the VideoRoom (the echo test). */
+void         hc_janus_attach_plugin_async (HcJanus          *self,
+                                           const char       *plugin,
+                                           GCancellable     *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer          user_data);
 guint64      hc_janus_attach_finish   (HcJanus              *self,
                                        GAsyncResult         *result,
                                        GError              **error);

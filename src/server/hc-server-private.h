@@ -24,6 +24,7 @@ struct _HcServer
   HcTokenKey     token_key;
   HcRateLimiter *login_by_account;
   HcRateLimiter *login_by_address;
+  HcRateLimiter *visits_by_address;
   GPtrArray     *sessions;       /* HcSignalSession, the open signaling sockets */
   HcMedia       *media;
   HcSmsDispatcher *sms;          /* appointments' SMS queue */
@@ -84,6 +85,24 @@ void hc_rest_guest_tokens_handle (HcServer *self, SoupServerMessage *msg, const 
                                   HcRoomRecord *room, HcPrincipal *principal,
                                   const char *jti);
 void hc_rest_login_handle  (HcServer *self, SoupServerMessage *msg, const char *method);
+void hc_rest_visits_handle (HcServer *self, SoupServerMessage *msg, const char *method,
+                            char **parts, guint n_parts);
+void hc_rest_waiting_room_handle (HcServer *self, SoupServerMessage *msg, const char *method,
+                                  char **parts, guint n_parts);
+
+/* The waiting room: live updates to patients and to providers watching. */
+gint     hc_server_queue_position     (HcServer       *self,
+                                       HcWaitingEntry *entry,
+                                       gint64         *estimated_wait);
+void     hc_server_build_queue        (HcServer       *self,
+                                       JsonBuilder    *builder,
+                                       const char     *provider);
+void     hc_server_queue_changed      (HcServer       *self);
+gboolean hc_server_patient_connected  (HcServer       *self,
+                                       const char     *identity);
+void     hc_server_send_to_identity   (HcServer       *self,
+                                       const char     *identity,
+                                       JsonNode       *message);
 void hc_rest_appointments_handle (HcServer *self, SoupServerMessage *msg, const char *method,
                                   char **parts, guint n_parts);
 void hc_rest_sms_handle    (HcServer *self, SoupServerMessage *msg, const char *method,

@@ -222,6 +222,11 @@ hc_server_room_completed (HcServer   *self,
                           const char *room_sid)
 {
   g_autoptr(GPtrArray) sessions = snapshot_sessions (self);
+  g_autoptr(GError) error = NULL;
+
+  if (!hc_store_finish_room_visits (self->store, room_sid, hc_server_now (), &error))
+    g_warning ("Could not close the visits of a completed room: %s", error->message);
+  hc_server_queue_changed (self);
 
   for (guint i = 0; i < sessions->len; i++)
     hc_signal_session_room_completed (g_ptr_array_index (sessions, i), room_sid);
@@ -235,6 +240,37 @@ hc_server_token_revoked (HcServer   *self,
 
   for (guint i = 0; i < sessions->len; i++)
     hc_signal_session_token_revoked (g_ptr_array_index (sessions, i), jti);
+}
+
+void
+hc_server_queue_changed (HcServer *self)
+{
+  g_autoptr(GPtrArray) sessions = snapshot_sessions (self);
+
+  for (guint i = 0; i < sessions->len; i++)
+    hc_signal_session_queue_changed (g_ptr_array_index (sessions, i));
+}
+
+gboolean
+hc_server_patient_connected (HcServer   *self,
+                             const char *identity)
+{
+  for (guint i = 0; i < self->sessions->len; i++)
+    if (hc_signal_session_is_patient (g_ptr_array_index (self->sessions, i), identity))
+      return TRUE;
+  return FALSE;
+}
+
+void
+hc_server_send_to_identity (HcServer   *self,
+                            const char *identity,
+                            JsonNode   *message)
+{
+  g_autoptr(GPtrArray) sessions = snapshot_sessions (self);
+
+  for (guint i = 0; i < sessions->len; i++)
+    if (hc_signal_session_is_patient (g_ptr_array_index (sessions, i), identity))
+      hc_signal_session_send (g_ptr_array_index (sessions, i), message);
 }
 
 static void
@@ -308,6 +344,10 @@ on_api_request (SoupServer        *soup,
     hc_rest_login_handle (self, msg, method);
   else if (strcmp (parts[1], "Rooms") == 0)
     hc_rest_rooms_handle (self, msg, method, parts + 2, n_parts - 2);
+  else if (strcmp (parts[1], "Visits") == 0)
+    hc_rest_visits_handle (self, msg, method, parts + 2, n_parts - 2);
+  else if (strcmp (parts[1], "WaitingRoom") == 0)
+    hc_rest_waiting_room_handle (self, msg, method, parts + 2, n_parts - 2);
   else if (strcmp (parts[1], "Appointments") == 0)
     hc_rest_appointments_handle (self, msg, method, parts + 2, n_parts - 2);
   else if (strcmp (parts[1], "sms") == 0)
@@ -398,6 +438,10 @@ serve_static (HcServer          *self,
 
   if (strcmp (path, "/") == 0)
     path = "/call.html";
+  /* Every visit link gets the patient app, which asks the server about its
+   * code: a made-up code learns nothing here. */
+  else if (g_str_has_prefix (path, "/v/") && strchr (path + 3, '/') == NULL)
+    path = "/patient.html";
   relative = g_strdup (path + 1);
   /* Only plain names: no "..", no hidden files, no backslashes. */
   if (strstr (relative, "..") != NULL || strstr (relative, "/.") != NULL ||
@@ -518,6 +562,7 @@ hc_server_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->login_by_account);
   g_clear_object (&self->login_by_address);
+  g_clear_object (&self->visits_by_address);
 
   G_OBJECT_CLASS (hc_server_parent_class)->dispose (object);
 }
@@ -562,6 +607,7 @@ hc_server_new (HcConfig *config,
                                                 config->login_lockout_seconds);
   self->login_by_address = hc_rate_limiter_new (config->login_max_failures_per_address,
                                                 config->login_lockout_seconds);
+  self->visits_by_address = hc_rate_limiter_new (30, 60);
   self->media = hc_media_new (config);
   {
     g_autoptr(HcSmsSender) sender = hc_sms_sender_new_for_config (config);

@@ -76,6 +76,15 @@ struct _HcSignalSession
   guint                    media_generation;  /* bumped when Janus goes away */
 
   GHashTable              *subscriptions;     /* participant SID → Subscription */
+
+  /* The waiting room. */
+  gboolean                 waiting;           /* a patient who sent "wait" */
+  gboolean                 watching_queue;    /* a provider who sent "watch-queue" */
+  gint                     last_position;
+  gint64                   last_wait;
+  HcJanus                 *echo_janus;
+  guint64                  echo_handle;
+  GPtrArray               *echo_candidates;   /* before the echo handle exists */
 };
 
 G_DEFINE_FINAL_TYPE (HcSignalSession, hc_signal_session, G_TYPE_OBJECT)
@@ -360,10 +369,16 @@ hc_signal_session_media_lost (HcSignalSession *self)
 
   /* The handles died with Janus: forget them without detaching. */
   self->media_generation++;
+  if (self->echo_handle != 0)
+    hc_media_unregister_handle (get_media (self), self->echo_handle);
+  self->echo_handle = 0;
+  g_clear_object (&self->echo_janus);
   unpublish (self, FALSE);
   drop_subscriptions (self, FALSE);
   g_clear_object (&self->janus);
 }
+
+static void stop_echo (HcSignalSession *self);
 
 static void
 leave_room (HcSignalSession *self)
@@ -543,6 +558,24 @@ handle_join (HcSignalSession *self,
       send_error (self, HC_ERROR_TOKEN_REVOKED, "This access token has been revoked", request_id);
       close_with (self, CLOSE_REVOKED, "token revoked");
       return;
+    }
+
+  /* A patient enters only the room they were admitted to. */
+  if (self->claims->role == HC_ROLE_PATIENT)
+    {
+      g_autoptr(HcWaitingEntry) entry = hc_store_find_waiting_by_identity (store,
+                                                                           self->claims->identity,
+                                                                           NULL);
+      g_autoptr(HcRoomRecord) admitted = NULL;
+
+      if (entry == NULL || g_strcmp0 (entry->status, "admitted") != 0 || entry->room_sid == NULL ||
+          (admitted = hc_store_find_room (store, name, NULL)) == NULL ||
+          g_strcmp0 (admitted->sid, entry->room_sid) != 0)
+        {
+          send_error (self, HC_ERROR_NOT_ADMITTED,
+                      "Please wait: the provider has not let you in yet", request_id);
+          return;
+        }
     }
 
   room = resolve_room (self, name, &error);
@@ -1252,6 +1285,16 @@ handle_trickle (HcSignalSession *self,
       return;
     }
 
+  if (strcmp (target, "echo") == 0)
+    {
+      if (self->echo_handle != 0 && self->echo_janus != NULL)
+        hc_janus_trickle (self->echo_janus, self->echo_handle, candidate);
+      else if (self->echo_janus != NULL && self->echo_candidates->len < 64)
+        g_ptr_array_add (self->echo_candidates, json_node_copy (candidate));
+      else
+        send_error (self, HC_ERROR_MESSAGE_OUT_OF_ORDER, "No echo test is running", request_id);
+      return;
+    }
   if (strcmp (target, "publisher") == 0)
     {
       if (self->publisher_handle != 0 && self->janus != NULL)
@@ -1482,6 +1525,280 @@ handle_end_visit (HcSignalSession *self,
   hc_server_room_completed (self->server, room_sid);
 }
 
+/* The waiting room */
+
+static HcWaitingEntry *
+own_entry (HcSignalSession *self)
+{
+  return hc_store_find_waiting_by_identity (hc_server_get_store (self->server),
+                                            self->claims->identity, NULL);
+}
+
+static void
+send_position (HcSignalSession *self,
+               const char      *type,
+               const char      *request_id,
+               gboolean         only_if_changed)
+{
+  g_autoptr(HcWaitingEntry) entry = own_entry (self);
+  g_autoptr(JsonBuilder) builder = NULL;
+  gint64 wait = 0;
+  gint position;
+
+  if (entry == NULL)
+    return;
+  /* Admission is told once, when it happens; "wait" after a reconnect
+   * repeats it. */
+  if (g_strcmp0 (entry->status, "admitted") == 0 && !only_if_changed)
+    {
+      builder = begin_reply ("admitted", request_id);
+      json_builder_set_member_name (builder, "room");
+      json_builder_add_string_value (builder, entry->room_sid);
+      json_builder_end_object (builder);
+      send_builder (self, builder);
+      return;
+    }
+  if (g_strcmp0 (entry->status, "waiting") != 0)
+    return;
+  position = hc_server_queue_position (self->server, entry, &wait);
+  if (only_if_changed && position == self->last_position && wait == self->last_wait)
+    return;
+  self->last_position = position;
+  self->last_wait = wait;
+  builder = begin_reply (type, request_id);
+  json_builder_set_member_name (builder, "position");
+  json_builder_add_int_value (builder, position);
+  json_builder_set_member_name (builder, "estimated_wait_seconds");
+  json_builder_add_int_value (builder, wait);
+  json_builder_end_object (builder);
+  send_builder (self, builder);
+}
+
+static void
+handle_wait (HcSignalSession *self,
+             const char      *request_id)
+{
+  g_autoptr(HcWaitingEntry) entry = NULL;
+
+  if (self->claims->role != HC_ROLE_PATIENT)
+    {
+      send_error (self, HC_ERROR_FORBIDDEN, "Only patients wait in the waiting room", request_id);
+      return;
+    }
+  entry = own_entry (self);
+  if (entry == NULL || (g_strcmp0 (entry->status, "waiting") != 0 &&
+                        g_strcmp0 (entry->status, "admitted") != 0))
+    {
+      send_error (self, HC_ERROR_NOT_WAITING, "Check in for your visit first", request_id);
+      return;
+    }
+  self->waiting = TRUE;
+  self->last_position = -1;
+  send_position (self, "waiting", request_id, FALSE);
+  /* The provider sees the patient connected. */
+  hc_server_queue_changed (self->server);
+}
+
+static void
+handle_leave_queue (HcSignalSession *self,
+                    const char      *request_id)
+{
+  g_autoptr(HcWaitingEntry) entry = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->claims->role != HC_ROLE_PATIENT || (entry = own_entry (self)) == NULL ||
+      g_strcmp0 (entry->status, "waiting") != 0)
+    {
+      send_error (self, HC_ERROR_NOT_WAITING, "Not in the waiting room", request_id);
+      return;
+    }
+  if (!hc_store_set_waiting_status (hc_server_get_store (self->server), entry->id, "left", NULL,
+                                    NULL, hc_server_now (), &error))
+    {
+      send_gerror (self, error, request_id);
+      return;
+    }
+  self->waiting = FALSE;
+  send_simple (self, "left-queue", request_id);
+  hc_server_queue_changed (self->server);
+}
+
+static void
+send_queue (HcSignalSession *self,
+            const char      *request_id)
+{
+  g_autoptr(JsonBuilder) builder = begin_reply ("queue", request_id);
+
+  json_builder_set_member_name (builder, "entries");
+  hc_server_build_queue (self->server, builder, self->claims->identity);
+  json_builder_end_object (builder);
+  send_builder (self, builder);
+}
+
+static void
+handle_watch_queue (HcSignalSession *self,
+                    const char      *request_id)
+{
+  if (self->claims->role != HC_ROLE_PROVIDER)
+    {
+      send_error (self, HC_ERROR_FORBIDDEN, "Only providers see the waiting room", request_id);
+      return;
+    }
+  self->watching_queue = TRUE;
+  send_queue (self, request_id);
+}
+
+void
+hc_signal_session_queue_changed (HcSignalSession *self)
+{
+  g_return_if_fail (HC_IS_SIGNAL_SESSION (self));
+
+  if (self->closed || self->claims == NULL)
+    return;
+  if (self->watching_queue)
+    send_queue (self, NULL);
+  if (self->waiting)
+    send_position (self, "queue-update", NULL, TRUE);
+}
+
+gboolean
+hc_signal_session_is_patient (HcSignalSession *self,
+                              const char      *identity)
+{
+  g_return_val_if_fail (HC_IS_SIGNAL_SESSION (self), FALSE);
+  return !self->closed && self->claims != NULL && self->claims->role == HC_ROLE_PATIENT &&
+         g_strcmp0 (self->claims->identity, identity) == 0;
+}
+
+/* The preflight network test: a loopback through Janus's echo test. */
+
+static void
+stop_echo (HcSignalSession *self)
+{
+  if (self->echo_handle != 0)
+    {
+      hc_media_unregister_handle (get_media (self), self->echo_handle);
+      if (self->echo_janus != NULL)
+        hc_janus_detach (self->echo_janus, self->echo_handle);
+    }
+  self->echo_handle = 0;
+  g_clear_object (&self->echo_janus);
+  g_ptr_array_set_size (self->echo_candidates, 0);
+}
+
+typedef struct
+{
+  HcSignalSession *self;
+  char            *request_id;
+  char            *sdp;
+} EchoRequest;
+
+static void
+echo_request_free (EchoRequest *request)
+{
+  g_object_unref (request->self);
+  g_free (request->request_id);
+  g_free (request->sdp);
+  g_free (request);
+}
+
+static void
+on_echo_answered (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  EchoRequest *request = user_data;
+  HcSignalSession *self = request->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) reply = hc_janus_message_finish (HC_JANUS (source), result, &error);
+  g_autoptr(JsonBuilder) builder = NULL;
+  JsonObject *jsep = reply ? json_object_get_object_member (reply, "jsep") : NULL;
+  const char *answer = jsep ? json_object_get_string_member_with_default (jsep, "sdp", NULL) : NULL;
+
+  if (!self->closed)
+    {
+      if (answer == NULL)
+        {
+          stop_echo (self);
+          send_error (self, HC_ERROR_BAD_SDP, "The media server did not accept the test offer",
+                      request->request_id);
+        }
+      else
+        {
+          builder = begin_reply ("echo-answer", request->request_id);
+          json_builder_set_member_name (builder, "sdp");
+          json_builder_add_string_value (builder, answer);
+          json_builder_end_object (builder);
+          send_builder (self, builder);
+        }
+    }
+  echo_request_free (request);
+}
+
+static void
+on_echo_attached (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  EchoRequest *request = user_data;
+  HcSignalSession *self = request->self;
+  HcJanus *janus = HC_JANUS (source);
+  guint64 handle = hc_janus_attach_finish (janus, result, NULL);
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(JsonObject) jsep = NULL;
+
+  if (self->closed || handle == 0 || self->echo_janus != janus)
+    {
+      if (handle != 0)
+        hc_janus_detach (janus, handle);
+      if (!self->closed && handle == 0)
+        send_error (self, HC_ERROR_MEDIA_UNAVAILABLE, "The media server is not ready; try again",
+                    request->request_id);
+      echo_request_free (request);
+      return;
+    }
+  self->echo_handle = handle;
+  hc_media_register_handle (get_media (self), handle, self);
+  body = json_object_new ();
+  json_object_set_boolean_member (body, "audio", TRUE);
+  json_object_set_boolean_member (body, "video", TRUE);
+  jsep = make_jsep ("offer", request->sdp);
+  hc_janus_message_async (janus, handle, body, jsep, NULL, on_echo_answered, request);
+  for (guint i = 0; i < self->echo_candidates->len; i++)
+    hc_janus_trickle (janus, handle, g_ptr_array_index (self->echo_candidates, i));
+  g_ptr_array_set_size (self->echo_candidates, 0);
+}
+
+static void
+handle_echo_test (HcSignalSession *self,
+                  JsonObject      *message,
+                  const char      *request_id)
+{
+  const char *sdp = hc_protocol_get_string (message, "sdp");
+  HcJanus *janus;
+  EchoRequest *request;
+
+  if (!hc_sdp_is_plausible (sdp))
+    {
+      send_error (self, HC_ERROR_BAD_SDP, "echo-test needs an SDP offer", request_id);
+      return;
+    }
+  stop_echo (self);
+  janus = hc_media_pick_janus (get_media (self));
+  if (janus == NULL)
+    {
+      send_error (self, HC_ERROR_MEDIA_UNAVAILABLE, "The media server is starting; try again",
+                  request_id);
+      return;
+    }
+  self->echo_janus = g_object_ref (janus);
+  request = g_new0 (EchoRequest, 1);
+  request->self = g_object_ref (self);
+  request->request_id = g_strdup (request_id);
+  request->sdp = g_strdup (sdp);
+  hc_janus_attach_plugin_async (janus, "janus.plugin.echotest", NULL, on_echo_attached, request);
+}
+
 void
 hc_signal_session_janus_event (HcSignalSession *self,
                                guint64          handle,
@@ -1584,12 +1901,30 @@ on_message (SoupWebsocketConnection *connection,
                                                       "unsubscribe", "configure", "trickle",
                                                       "mute", "mute-participant",
                                                       "remove-participant", "end-visit",
+                                                      "wait", "leave-queue", "watch-queue",
+                                                      "echo-test", "echo-stop",
                                                       NULL }, msg_type))
     send_error (self, HC_ERROR_MESSAGE_UNKNOWN_TYPE, "Unknown message type", request_id);
   else if (self->claims == NULL)
     send_error (self, HC_ERROR_MESSAGE_OUT_OF_ORDER, "Authenticate first", request_id);
   else if (strcmp (msg_type, "join") == 0)
     handle_join (self, message, request_id);
+  else if (strcmp (msg_type, "wait") == 0)
+    handle_wait (self, request_id);
+  else if (strcmp (msg_type, "leave-queue") == 0)
+    handle_leave_queue (self, request_id);
+  else if (strcmp (msg_type, "watch-queue") == 0)
+    handle_watch_queue (self, request_id);
+  else if (strcmp (msg_type, "echo-test") == 0)
+    handle_echo_test (self, message, request_id);
+  else if (strcmp (msg_type, "echo-stop") == 0)
+    {
+      stop_echo (self);
+      send_simple (self, "echo-stopped", request_id);
+    }
+  else if (strcmp (msg_type, "trickle") == 0 &&
+           g_strcmp0 (hc_protocol_get_string (message, "target"), "echo") == 0)
+    handle_trickle (self, message, request_id);
   else if (self->room == NULL)
     send_error (self, HC_ERROR_MESSAGE_OUT_OF_ORDER, "Join a room first", request_id);
   else if (strcmp (msg_type, "leave") == 0)
@@ -1662,11 +1997,15 @@ on_closed (SoupWebsocketConnection *connection,
   if (self->closed)
     return;
   leave_room (self);
+  stop_echo (self);
   self->closed = TRUE;
   g_clear_handle_id (&self->auth_timeout_id, g_source_remove);
   g_clear_handle_id (&self->expiry_id, g_source_remove);
   g_clear_handle_id (&self->idle_id, g_source_remove);
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
+  /* A waiting patient who went away shows as disconnected. */
+  if (self->waiting)
+    hc_server_queue_changed (self->server);
 }
 
 static void
@@ -1689,6 +2028,7 @@ hc_signal_session_dispose (GObject *object)
     }
   g_clear_object (&self->connection);
   g_clear_object (&self->janus);
+  g_clear_object (&self->echo_janus);
   g_clear_object (&self->media_room);
 
   G_OBJECT_CLASS (hc_signal_session_parent_class)->dispose (object);
@@ -1705,6 +2045,7 @@ hc_signal_session_finalize (GObject *object)
   g_clear_pointer (&self->claims, hc_token_claims_free);
   g_clear_pointer (&self->room, hc_room_record_free);
   g_clear_pointer (&self->early_candidates, g_ptr_array_unref);
+  g_clear_pointer (&self->echo_candidates, g_ptr_array_unref);
   g_clear_pointer (&self->subscriptions, g_hash_table_unref);
 
   G_OBJECT_CLASS (hc_signal_session_parent_class)->finalize (object);
@@ -1726,6 +2067,8 @@ static void
 hc_signal_session_init (HcSignalSession *self)
 {
   self->early_candidates = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  self->echo_candidates = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  self->last_position = -1;
   self->subscriptions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                (GDestroyNotify) subscription_free);
   self->rate_tokens = HC_SIGNAL_RATE_BURST;
@@ -1790,6 +2133,7 @@ hc_signal_session_shutdown (HcSignalSession *self)
   if (self->closed)
     return;
   leave_room (self);
+  stop_echo (self);
   self->closed = TRUE;
   g_clear_handle_id (&self->auth_timeout_id, g_source_remove);
   g_clear_handle_id (&self->expiry_id, g_source_remove);

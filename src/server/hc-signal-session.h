@@ -26,6 +26,11 @@ void             hc_signal_session_room_completed (HcSignalSession         *self
                                                    const char              *room_sid);
 void             hc_signal_session_token_revoked  (HcSignalSession         *self,
                                                    const char              *jti);
+/* The waiting room changed: tell a waiting patient their place, and a
+ * provider watching the queue the new queue. */
+void             hc_signal_session_queue_changed  (HcSignalSession         *self);
+gboolean         hc_signal_session_is_patient     (HcSignalSession         *self,
+                                                   const char              *identity);
 /* Leaves the room and closes the socket: the server is stopping. */
 void             hc_signal_session_shutdown       (HcSignalSession         *self);
 

@@ -126,6 +126,25 @@ static const char * const migrations[] = {
   "  number TEXT PRIMARY KEY,"
   "  opted_out INTEGER NOT NULL,"
   "  date_updated INTEGER NOT NULL);",
+
+  /* 3: the waiting room: one entry per appointment, its place kept by the
+   * first check-in. */
+  "CREATE TABLE waiting_room ("
+  "  id INTEGER PRIMARY KEY,"
+  "  appointment_sid TEXT NOT NULL UNIQUE REFERENCES appointments (sid),"
+  "  provider TEXT,"
+  "  identity TEXT NOT NULL UNIQUE,"
+  "  display_name TEXT NOT NULL,"
+  "  checked_in_at INTEGER NOT NULL,"
+  "  status TEXT NOT NULL CHECK (status IN ('waiting', 'admitted', 'removed', 'left', 'done')),"
+  "  preflight TEXT,"
+  "  intake TEXT,"
+  "  verdict INTEGER,"
+  "  devices_ok INTEGER NOT NULL DEFAULT 0,"
+  "  room_sid TEXT,"
+  "  message TEXT,"
+  "  date_updated INTEGER NOT NULL);"
+  "CREATE INDEX waiting_room_queue ON waiting_room (status, checked_in_at, id);",
 };
 
 static gboolean
@@ -1514,4 +1533,274 @@ hc_store_is_opted_out (HcStore    *self,
   if (rc == SQLITE_ROW)
     return sqlite3_column_int (stmt, 0) != 0;
   return rc != SQLITE_DONE;
+}
+
+/* The waiting room (schema version 3) */
+
+void
+hc_waiting_entry_free (HcWaitingEntry *entry)
+{
+  if (entry == NULL)
+    return;
+  g_free (entry->appointment_sid);
+  g_free (entry->provider);
+  g_free (entry->identity);
+  g_free (entry->display_name);
+  g_free (entry->status);
+  g_free (entry->preflight);
+  g_free (entry->intake);
+  g_free (entry->room_sid);
+  g_free (entry->message);
+  g_free (entry);
+}
+
+#define WAITING_COLUMNS "w.id, w.appointment_sid, w.provider, w.identity, w.display_name, " \
+                        "w.checked_in_at, w.status, w.preflight, w.intake, w.verdict, " \
+                        "w.devices_ok, w.room_sid, w.message, a.start_time"
+
+static HcWaitingEntry *
+waiting_from_row (sqlite3_stmt *stmt)
+{
+  HcWaitingEntry *entry = g_new0 (HcWaitingEntry, 1);
+
+  entry->id = sqlite3_column_int64 (stmt, 0);
+  entry->appointment_sid = column_text (stmt, 1);
+  entry->provider = column_text (stmt, 2);
+  entry->identity = column_text (stmt, 3);
+  entry->display_name = column_text (stmt, 4);
+  entry->checked_in_at = sqlite3_column_int64 (stmt, 5);
+  entry->status = column_text (stmt, 6);
+  entry->preflight = column_text (stmt, 7);
+  entry->intake = column_text (stmt, 8);
+  entry->verdict = sqlite3_column_int (stmt, 9);
+  entry->devices_ok = sqlite3_column_int (stmt, 10) != 0;
+  entry->room_sid = column_text (stmt, 11);
+  entry->message = column_text (stmt, 12);
+  entry->start_time = sqlite3_column_int64 (stmt, 13);
+  return entry;
+}
+
+HcAppointmentRecord *
+hc_store_find_appointment_by_code (HcStore     *self,
+                                   const char  *code,
+                                   GError     **error)
+{
+  g_auto_stmt stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+
+  stmt = prepare (self, "SELECT " APPOINTMENT_COLUMNS " FROM appointments WHERE visit_code = ?",
+                  error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, code);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return appointment_from_row (stmt);
+  if (rc != SQLITE_DONE)
+    set_sqlite_error (self, error, "Could not look up the visit");
+  return NULL;
+}
+
+gboolean
+hc_store_check_in (HcStore               *self,
+                   const HcWaitingEntry  *entry,
+                   gint64                 now,
+                   GError               **error)
+{
+  g_auto_stmt stmt = NULL;
+  g_auto_stmt used = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+
+  if (!exec (self, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  /* A second check-in (a reload, another device) updates the entry and keeps
+   * its place in the queue. */
+  stmt = prepare (self, "INSERT INTO waiting_room (appointment_sid, provider, identity, "
+                        "display_name, checked_in_at, status, preflight, intake, verdict, "
+                        "devices_ok, date_updated) VALUES (?1, ?2, ?3, ?4, ?5, 'waiting', ?6, ?7, "
+                        "?8, ?9, ?5) ON CONFLICT (appointment_sid) DO UPDATE SET "
+                        "display_name = ?4, status = 'waiting', preflight = ?6, intake = ?7, "
+                        "verdict = ?8, devices_ok = ?9, date_updated = ?5", error);
+  used = prepare (self, "UPDATE appointments SET visit_code_used = coalesce(visit_code_used, ?2) "
+                        "WHERE sid = ?1", error);
+  if (stmt == NULL || used == NULL)
+    {
+      exec (self, "ROLLBACK", NULL);
+      return FALSE;
+    }
+  bind_text (stmt, 1, entry->appointment_sid);
+  bind_text (stmt, 2, entry->provider);
+  bind_text (stmt, 3, entry->identity);
+  bind_text (stmt, 4, entry->display_name);
+  sqlite3_bind_int64 (stmt, 5, now);
+  bind_text (stmt, 6, entry->preflight);
+  bind_text (stmt, 7, entry->intake);
+  sqlite3_bind_int (stmt, 8, entry->verdict);
+  sqlite3_bind_int (stmt, 9, entry->devices_ok ? 1 : 0);
+  bind_text (used, 1, entry->appointment_sid);
+  sqlite3_bind_int64 (used, 2, now);
+  if (!run_step (self, stmt, error) || !run_step (self, used, error))
+    {
+      exec (self, "ROLLBACK", NULL);
+      return FALSE;
+    }
+  return exec (self, "COMMIT", error);
+}
+
+static HcWaitingEntry *
+find_waiting (HcStore     *self,
+              const char  *where,
+              const char  *value,
+              gint64       id,
+              GError     **error)
+{
+  g_autofree char *sql = g_strconcat ("SELECT " WAITING_COLUMNS " FROM waiting_room w "
+                                      "JOIN appointments a ON a.sid = w.appointment_sid WHERE ",
+                                      where, NULL);
+  g_auto_stmt stmt = prepare (self, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  if (value != NULL)
+    bind_text (stmt, 1, value);
+  else
+    sqlite3_bind_int64 (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return waiting_from_row (stmt);
+  if (rc != SQLITE_DONE)
+    set_sqlite_error (self, error, "Could not read the waiting room");
+  return NULL;
+}
+
+HcWaitingEntry *
+hc_store_find_waiting_entry (HcStore     *self,
+                             gint64       id,
+                             GError     **error)
+{
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+  return find_waiting (self, "w.id = ?", NULL, id, error);
+}
+
+HcWaitingEntry *
+hc_store_find_waiting_by_identity (HcStore     *self,
+                                   const char  *identity,
+                                   GError     **error)
+{
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+  return find_waiting (self, "w.identity = ?", identity, 0, error);
+}
+
+HcWaitingEntry *
+hc_store_find_waiting_by_appointment (HcStore     *self,
+                                      const char  *appointment_sid,
+                                      GError     **error)
+{
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+  return find_waiting (self, "w.appointment_sid = ?", appointment_sid, 0, error);
+}
+
+GPtrArray *
+hc_store_list_waiting (HcStore     *self,
+                       const char  *provider,
+                       GError     **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) hc_waiting_entry_free);
+  g_auto_stmt stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+
+  /* Entries of appointments without a provider are everyone's. */
+  stmt = prepare (self, "SELECT " WAITING_COLUMNS " FROM waiting_room w "
+                        "JOIN appointments a ON a.sid = w.appointment_sid "
+                        "WHERE w.status IN ('waiting', 'admitted') "
+                        "AND (?1 IS NULL OR w.provider IS NULL OR w.provider = ?1) "
+                        "ORDER BY w.checked_in_at, w.id", error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, provider);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (list, waiting_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, "Could not read the waiting room");
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+gboolean
+hc_store_set_waiting_status (HcStore     *self,
+                             gint64       id,
+                             const char  *status,
+                             const char  *room_sid,
+                             const char  *message,
+                             gint64       now,
+                             GError     **error)
+{
+  g_auto_stmt stmt = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+
+  stmt = prepare (self, "UPDATE waiting_room SET status = ?2, room_sid = coalesce(?3, room_sid), "
+                        "message = coalesce(?4, message), date_updated = ?5 WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  bind_text (stmt, 2, status);
+  bind_text (stmt, 3, room_sid);
+  bind_text (stmt, 4, message);
+  sqlite3_bind_int64 (stmt, 5, now);
+  if (!run_step (self, stmt, error))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error (error, HC_ERROR, HC_ERROR_NOT_FOUND, "No such waiting-room entry");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+hc_store_finish_room_visits (HcStore     *self,
+                             const char  *room_sid,
+                             gint64       now,
+                             GError     **error)
+{
+  g_auto_stmt stmt = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+
+  stmt = prepare (self, "UPDATE waiting_room SET status = 'done', date_updated = ?2 "
+                        "WHERE room_sid = ?1 AND status IN ('waiting', 'admitted')", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, room_sid);
+  sqlite3_bind_int64 (stmt, 2, now);
+  return run_step (self, stmt, error);
+}
+
+gint64
+hc_store_average_visit_seconds (HcStore    *self,
+                                const char *provider)
+{
+  g_auto_stmt stmt = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (self), 0);
+
+  stmt = prepare (self, "SELECT avg(d) FROM (SELECT end_time - date_created AS d FROM rooms "
+                        "WHERE status = 'completed' AND end_time > date_created "
+                        "AND (?1 IS NULL OR created_by = ?1) ORDER BY end_time DESC LIMIT 20)",
+                  NULL);
+  if (stmt == NULL)
+    return 0;
+  bind_text (stmt, 1, provider);
+  if (sqlite3_step (stmt) != SQLITE_ROW || sqlite3_column_type (stmt, 0) == SQLITE_NULL)
+    return 0;
+  return (gint64) sqlite3_column_double (stmt, 0);
 }

@@ -301,4 +301,62 @@ gboolean             hc_store_set_opted_out        (HcStore                    *
 gboolean             hc_store_is_opted_out         (HcStore                    *self,
                                                     const char                 *number);
 
+/* The waiting room (schema version 3). */
+
+typedef struct
+{
+  gint64    id;
+  char     *appointment_sid;
+  char     *provider;
+  char     *identity;          /* the patient's token identity, never their name */
+  char     *display_name;      /* health information: never logged */
+  gint64    checked_in_at;
+  char     *status;            /* waiting, admitted, removed, left, done */
+  char     *preflight;         /* JSON */
+  char     *intake;            /* JSON; health information */
+  gint      verdict;
+  gboolean  devices_ok;
+  char     *room_sid;
+  char     *message;
+  gint64    start_time;        /* the appointment's */
+} HcWaitingEntry;
+
+void                 hc_waiting_entry_free                (HcWaitingEntry *entry);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HcWaitingEntry, hc_waiting_entry_free)
+
+HcAppointmentRecord *hc_store_find_appointment_by_code    (HcStore              *self,
+                                                           const char           *code,
+                                                           GError              **error);
+gboolean             hc_store_check_in                    (HcStore              *self,
+                                                           const HcWaitingEntry *entry,
+                                                           gint64                now,
+                                                           GError              **error);
+HcWaitingEntry      *hc_store_find_waiting_entry          (HcStore              *self,
+                                                           gint64                id,
+                                                           GError              **error);
+HcWaitingEntry      *hc_store_find_waiting_by_identity    (HcStore              *self,
+                                                           const char           *identity,
+                                                           GError              **error);
+HcWaitingEntry      *hc_store_find_waiting_by_appointment (HcStore              *self,
+                                                           const char           *appointment_sid,
+                                                           GError              **error);
+/* Entries waiting or admitted, first checked in first; @provider NULL for all. */
+GPtrArray           *hc_store_list_waiting                (HcStore              *self,
+                                                           const char           *provider,
+                                                           GError              **error);
+gboolean             hc_store_set_waiting_status          (HcStore              *self,
+                                                           gint64                id,
+                                                           const char           *status,
+                                                           const char           *room_sid,
+                                                           const char           *message,
+                                                           gint64                now,
+                                                           GError              **error);
+gboolean             hc_store_finish_room_visits          (HcStore              *self,
+                                                           const char           *room_sid,
+                                                           gint64                now,
+                                                           GError              **error);
+/* Of the provider's last 20 visits (any provider's when NULL), 0 if none. */
+gint64               hc_store_average_visit_seconds       (HcStore              *self,
+                                                           const char           *provider);
+
 G_END_DECLS
