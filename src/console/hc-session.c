@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "hc-queue-entry.h"
 #include "hc-room-item.h"
 #include "hc-session.h"
 
@@ -14,6 +15,8 @@
 /* Renew the token when this fraction of its lifetime has passed. */
 #define RENEW_AT 0.8
 #define REQUEST_TIMEOUT_SECONDS 20
+/* The queue is polled while signed in; a patient's check-in shows within this. */
+#define QUEUE_POLL_SECONDS 3
 
 enum {
   PROP_0,
@@ -37,8 +40,11 @@ struct _HcSession
   char           *error_message;
   gboolean        remembered;
   GListStore     *rooms;
+  GListStore     *queue;
   SoupSession    *soup;
   guint           renew_id;
+  guint           poll_id;
+  gboolean        polling;
 };
 
 G_DEFINE_FINAL_TYPE (HcSession, hc_session, G_TYPE_OBJECT)
@@ -59,6 +65,7 @@ static const SecretSchema password_schema = {
 
 static void schedule_renewal (HcSession *self,
                               gint64     lifetime);
+static void start_polling    (HcSession *self);
 
 static void
 set_state (HcSession      *self,
@@ -329,6 +336,7 @@ on_logged_in (GObject      *source,
     }
   schedule_renewal (self, json_object_get_int_member_with_default (object, "expires_in", 3600));
   set_state (self, HC_SESSION_SIGNED_IN);
+  start_polling (self);
   g_task_return_boolean (outer, TRUE);
 }
 
@@ -521,7 +529,9 @@ hc_session_sign_out (HcSession *self,
   g_return_if_fail (HC_IS_SESSION (self));
 
   g_clear_handle_id (&self->renew_id, g_source_remove);
+  g_clear_handle_id (&self->poll_id, g_source_remove);
   g_clear_pointer (&self->token, g_free);
+  g_list_store_remove_all (self->queue);
   if (forget_password && self->server_url != NULL && self->username != NULL)
     secret_password_clear (&password_schema, NULL, NULL, NULL,
                            "server", self->server_url, "username", self->username, NULL);
@@ -660,6 +670,170 @@ hc_session_create_room_finish (HcSession     *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* The waiting room */
+
+static void
+on_queue_listed (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) outer = user_data;
+  HcSession *self = g_task_get_source_object (outer);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  JsonArray *entries;
+
+  if (root == NULL)
+    {
+      g_task_return_error (outer, g_steal_pointer (&error));
+      return;
+    }
+  entries = json_object_get_array_member (json_node_get_object (root), "entries");
+  for (guint i = 0; entries != NULL && i < json_array_get_length (entries); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (entries, i);
+
+      if (entry != NULL &&
+          g_strcmp0 (json_object_get_string_member_with_default (entry, "status", ""), "waiting") == 0)
+        g_ptr_array_add (items, hc_queue_entry_new_from_json (entry));
+    }
+  g_list_store_splice (self->queue, 0, g_list_model_get_n_items (G_LIST_MODEL (self->queue)),
+                       items->pdata, items->len);
+  g_task_return_boolean (outer, TRUE);
+}
+
+void
+hc_session_refresh_queue_async (HcSession           *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) inner = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+
+  g_return_if_fail (HC_IS_SESSION (self));
+  g_task_set_source_tag (task, hc_session_refresh_queue_async);
+
+  if (self->token == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not signed in."));
+      return;
+    }
+  msg = api_message (self, "GET", "/v1/WaitingRoom");
+  inner = g_task_new (self, cancellable, on_queue_listed, g_object_ref (task));
+  send_request (self, msg, inner);
+}
+
+gboolean
+hc_session_refresh_queue_finish (HcSession     *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+on_polled (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  HcSession *self = HC_SESSION (source);
+
+  self->polling = FALSE;
+  /* A failed poll is tried again at the next tick; the sign-in state
+   * says when the session itself is gone. */
+  hc_session_refresh_queue_finish (self, result, NULL);
+}
+
+static gboolean
+on_poll_timeout (gpointer user_data)
+{
+  HcSession *self = user_data;
+
+  if (self->token == NULL)
+    {
+      self->poll_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+  if (!self->polling)
+    {
+      self->polling = TRUE;
+      hc_session_refresh_queue_async (self, NULL, on_polled, NULL);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_polling (HcSession *self)
+{
+  g_clear_handle_id (&self->poll_id, g_source_remove);
+  self->poll_id = g_timeout_add_seconds (QUEUE_POLL_SECONDS, on_poll_timeout, self);
+  on_poll_timeout (self);
+}
+
+static void
+on_admitted (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) outer = user_data;
+  HcSession *self = g_task_get_source_object (outer);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (root == NULL)
+    {
+      g_task_return_error (outer, g_steal_pointer (&error));
+      return;
+    }
+  if (!self->polling)
+    {
+      self->polling = TRUE;
+      hc_session_refresh_queue_async (self, NULL, on_polled, NULL);
+    }
+  g_task_return_pointer (outer,
+                         g_strdup (json_object_get_string_member_with_default (
+                           json_node_get_object (root), "room", "")),
+                         g_free);
+}
+
+void
+hc_session_admit_async (HcSession           *self,
+                        gint64               entry_id,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) inner = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autofree char *path = g_strdup_printf ("/v1/WaitingRoom/%" G_GINT64_FORMAT "/Admit", entry_id);
+
+  g_return_if_fail (HC_IS_SESSION (self));
+  g_task_set_source_tag (task, hc_session_admit_async);
+
+  if (self->token == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not signed in."));
+      return;
+    }
+  msg = api_message (self, "POST", path);
+  inner = g_task_new (self, cancellable, on_admitted, g_object_ref (task));
+  send_request (self, msg, inner);
+}
+
+char *
+hc_session_admit_finish (HcSession     *self,
+                         GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* GObject */
 
 static void
@@ -695,10 +869,12 @@ hc_session_dispose (GObject *object)
   HcSession *self = HC_SESSION (object);
 
   g_clear_handle_id (&self->renew_id, g_source_remove);
+  g_clear_handle_id (&self->poll_id, g_source_remove);
   if (self->soup != NULL)
     soup_session_abort (self->soup);
   g_clear_object (&self->soup);
   g_clear_object (&self->rooms);
+  g_clear_object (&self->queue);
 
   G_OBJECT_CLASS (hc_session_parent_class)->dispose (object);
 }
@@ -744,6 +920,7 @@ static void
 hc_session_init (HcSession *self)
 {
   self->rooms = g_list_store_new (HC_TYPE_ROOM_ITEM);
+  self->queue = g_list_store_new (HC_TYPE_QUEUE_ENTRY);
   self->soup = soup_session_new_with_options ("timeout", REQUEST_TIMEOUT_SECONDS,
                                               "user-agent", "Housecall/" PACKAGE_VERSION, NULL);
 }
@@ -787,6 +964,13 @@ hc_session_get_error_message (HcSession *self)
 {
   g_return_val_if_fail (HC_IS_SESSION (self), NULL);
   return self->error_message;
+}
+
+GListModel *
+hc_session_get_queue (HcSession *self)
+{
+  g_return_val_if_fail (HC_IS_SESSION (self), NULL);
+  return G_LIST_MODEL (self->queue);
 }
 
 GListModel *

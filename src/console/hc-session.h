@@ -30,6 +30,8 @@ const char     *hc_session_get_username      (HcSession           *self);
 const char     *hc_session_get_token         (HcSession           *self);
 const char     *hc_session_get_error_message (HcSession           *self);
 GListModel     *hc_session_get_rooms         (HcSession           *self);
+/* The provider's waiting room (HcQueueEntry), kept fresh while signed in. */
+GListModel     *hc_session_get_queue         (HcSession           *self);
 /* ws:// or wss:// for the signaling socket. */
 char           *hc_session_dup_signal_url    (HcSession           *self);
 
@@ -75,6 +77,24 @@ void            hc_session_create_room_async    (HcSession           *self,
                                                  GAsyncReadyCallback  callback,
                                                  gpointer             user_data);
 char           *hc_session_create_room_finish   (HcSession           *self,
+                                                 GAsyncResult        *result,
+                                                 GError             **error);
+
+void            hc_session_refresh_queue_async  (HcSession           *self,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+gboolean        hc_session_refresh_queue_finish (HcSession           *self,
+                                                 GAsyncResult        *result,
+                                                 GError             **error);
+
+/* Admits a waiting patient; the result is the visit's room SID. */
+void            hc_session_admit_async          (HcSession           *self,
+                                                 gint64               entry_id,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+char           *hc_session_admit_finish         (HcSession           *self,
                                                  GAsyncResult        *result,
                                                  GError             **error);
 

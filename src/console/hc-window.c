@@ -4,6 +4,7 @@
 
 #include "config.h"
 
+#include "hc-queue-entry.h"
 #include "hc-room-item.h"
 #include "hc-session.h"
 #include "hc-sign-in-page.h"
@@ -24,6 +25,10 @@ struct _HcWindow
   HcSignInPage    *sign_in_page;
   GtkStack        *rooms_stack;
   GtkListBox      *rooms_list;
+  GtkListBox      *queue_list;
+  GtkWidget       *queue_heading;
+  GtkWidget       *rooms_heading;
+  GHashTable      *seen_patients;    /* queue entry ids already announced */
   AdwWindowTitle  *waiting_room_title;
 };
 
@@ -88,13 +93,101 @@ create_room_row (gpointer item,
   return row;
 }
 
+/* Readiness in words, for the row and for screen readers. */
+static char *
+describe_readiness (HcQueueEntry *entry)
+{
+  gint verdict = hc_queue_entry_get_verdict (entry);
+
+  if (!hc_queue_entry_get_connected (entry))
+    return g_strdup (_("Not connected right now"));
+  if (!hc_queue_entry_get_devices_ok (entry))
+    return g_strdup (_("Camera or microphone not working"));
+  if (verdict > 0 && verdict <= 2)
+    return g_strdup_printf (_("Weak connection (%d of 5)"), verdict);
+  if (verdict > 0)
+    return g_strdup_printf (_("Ready (connection %d of 5)"), verdict);
+  return g_strdup (_("Ready"));
+}
+
+static GtkWidget *
+create_queue_row (gpointer item,
+                  gpointer user_data)
+{
+  HcQueueEntry *entry = item;
+  g_autoptr(GDateTime) start = g_date_time_new_from_unix_local (hc_queue_entry_get_start_time (entry));
+  g_autofree char *time = start ? g_date_time_format (start, "%H:%M") : g_strdup ("");
+  g_autofree char *readiness = describe_readiness (entry);
+  gint64 minutes = hc_queue_entry_get_waited (entry) / 60;
+  g_autofree char *waited = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "waiting %d minute",
+                                                          "waiting %d minutes", (gulong) minutes),
+                                             (int) minutes);
+  /* Translators: appointment time · time waited · readiness. */
+  g_autofree char *subtitle = g_strdup_printf (_("%s · %s · %s"), time, waited, readiness);
+  g_autofree char *admit_label = g_strdup_printf (_("Admit %s"), hc_queue_entry_get_name (entry));
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *admit = gtk_button_new_with_mnemonic (_("_Admit"));
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), hc_queue_entry_get_name (entry));
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 2);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row),
+                             gtk_image_new_from_icon_name (
+                               hc_queue_entry_get_verdict (entry) > 2 &&
+                               hc_queue_entry_get_devices_ok (entry)
+                                 ? "emblem-ok-symbolic" : "dialog-warning-symbolic"));
+  gtk_widget_set_valign (admit, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (admit, "suggested-action");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (admit), "win.admit");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (admit), "x", hc_queue_entry_get_id (entry));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (admit), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  admit_label, -1);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), admit);
+  return row;
+}
+
+/* A desktop notification when someone checks in while the provider looks
+ * elsewhere. It names no patient: notifications show on a locked screen. */
+static void
+announce_check_ins (HcWindow *self)
+{
+  GListModel *queue = hc_session_get_queue (self->session);
+  guint fresh = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (queue); i++)
+    {
+      g_autoptr(HcQueueEntry) entry = g_list_model_get_item (queue, i);
+      gint64 id = hc_queue_entry_get_id (entry);
+
+      if (!g_hash_table_contains (self->seen_patients, &id))
+        {
+          g_hash_table_add (self->seen_patients, g_memdup2 (&id, sizeof id));
+          fresh++;
+        }
+    }
+  if (fresh > 0 && !gtk_window_is_active (GTK_WINDOW (self)))
+    {
+      GApplication *application = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+      g_autoptr(GNotification) notification = g_notification_new (_("A patient checked in"));
+
+      g_notification_set_body (notification, _("They are waiting for you in the waiting room."));
+      if (application != NULL)
+        g_application_send_notification (application, "check-in", notification);
+    }
+}
+
 static void
 update_rooms_stack (HcWindow *self)
 {
-  GListModel *rooms = hc_session_get_rooms (self->session);
+  guint rooms = g_list_model_get_n_items (hc_session_get_rooms (self->session));
+  guint waiting = g_list_model_get_n_items (hc_session_get_queue (self->session));
 
-  gtk_stack_set_visible_child_name (self->rooms_stack,
-                                    g_list_model_get_n_items (rooms) > 0 ? "list" : "empty");
+  gtk_widget_set_visible (self->queue_heading, waiting > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->queue_list), waiting > 0);
+  gtk_widget_set_visible (self->rooms_heading, rooms > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->rooms_list), rooms > 0);
+  gtk_stack_set_visible_child_name (self->rooms_stack, rooms + waiting > 0 ? "list" : "empty");
 }
 
 static void
@@ -115,6 +208,36 @@ refresh_rooms (HcWindow *self)
 {
   hc_session_refresh_rooms_async (self->session, self->cancellable, on_rooms_refreshed,
                                   g_object_ref (self));
+}
+
+static void
+on_patient_admitted (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(HcWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *room = hc_session_admit_finish (HC_SESSION (source), result, &error);
+
+  if (room == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_toast (self, error->message);
+      return;
+    }
+  show_toast (self, _("The patient was let in to the visit room"));
+  refresh_rooms (self);
+}
+
+static void
+admit_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  HcWindow *self = HC_WINDOW (widget);
+
+  hc_session_admit_async (self->session, g_variant_get_int64 (parameter), self->cancellable,
+                          on_patient_admitted, g_object_ref (self));
 }
 
 static void
@@ -245,8 +368,7 @@ hc_window_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   if (self->session != NULL)
     g_signal_handlers_disconnect_by_data (self->session, self);
-  if (self->session != NULL)
-    g_signal_handlers_disconnect_by_data (hc_session_get_rooms (self->session), self);
+
   g_clear_object (&self->session);
   gtk_widget_dispose_template (GTK_WIDGET (self), HC_TYPE_WINDOW);
 
@@ -259,6 +381,7 @@ hc_window_finalize (GObject *object)
   HcWindow *self = HC_WINDOW (object);
 
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->seen_patients, g_hash_table_unref);
 
   G_OBJECT_CLASS (hc_window_parent_class)->finalize (object);
 }
@@ -282,11 +405,15 @@ hc_window_class_init (HcWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HcWindow, sign_in_page);
   gtk_widget_class_bind_template_child (widget_class, HcWindow, rooms_stack);
   gtk_widget_class_bind_template_child (widget_class, HcWindow, rooms_list);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, queue_list);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, queue_heading);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, rooms_heading);
   gtk_widget_class_bind_template_child (widget_class, HcWindow, waiting_room_title);
 
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "win.new-room", NULL, new_room_action);
+  gtk_widget_class_install_action (widget_class, "win.admit", "x", admit_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.refresh", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
                                        "win.new-room", NULL);
@@ -298,6 +425,7 @@ hc_window_init (HcWindow *self)
   g_type_ensure (HC_TYPE_SIGN_IN_PAGE);
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+  self->seen_patients = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
 
 #if DEVELOPMENT
   gtk_widget_add_css_class (GTK_WIDGET (self), "devel");
@@ -326,6 +454,12 @@ hc_window_new (HcApplication *application)
                            create_room_row, NULL, NULL);
   g_signal_connect_object (hc_session_get_rooms (self->session), "items-changed",
                            G_CALLBACK (update_rooms_stack), self, G_CONNECT_SWAPPED);
+  gtk_list_box_bind_model (self->queue_list, hc_session_get_queue (self->session),
+                           create_queue_row, NULL, NULL);
+  g_signal_connect_object (hc_session_get_queue (self->session), "items-changed",
+                           G_CALLBACK (update_rooms_stack), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (hc_session_get_queue (self->session), "items-changed",
+                           G_CALLBACK (announce_check_ins), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->session, "notify::state", G_CALLBACK (update_page), self,
                            G_CONNECT_SWAPPED);
   update_rooms_stack (self);

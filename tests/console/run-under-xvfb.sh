@@ -68,6 +68,16 @@ xauth -q add "$DISPLAY" . "$cookie"
 unset WAYLAND_DISPLAY
 export GDK_BACKEND=x11
 
+# A desktop has a notification server; the console sends notifications (a
+# patient checked in). Started on demand by D-Bus, like the accessibility bus.
+if [ -x /usr/lib/notification-daemon/notification-daemon ]; then
+  mkdir -p "$workdir/share/dbus-1/services"
+  printf '[D-BUS Service]\nName=org.freedesktop.Notifications\nExec=/usr/lib/notification-daemon/notification-daemon\n' \
+    > "$workdir/share/dbus-1/services/org.freedesktop.Notifications.service"
+  XDG_DATA_DIRS="$workdir/share:${XDG_DATA_DIRS:-/usr/local/share:/usr/share}"
+  export XDG_DATA_DIRS
+fi
+
 # Only the test's own output may reach stdout, where the TAP is read: the bus daemons
 # that D-Bus activates (the accessibility registry, …) chat on theirs, so everything
 # else goes to stderr.

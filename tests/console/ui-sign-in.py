@@ -18,6 +18,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
+import urllib.request
+import base64
+import json
+from datetime import datetime, timedelta, timezone
 
 CONSOLE_G_DEBUG = os.environ.pop('G_DEBUG', None)
 
@@ -36,6 +41,8 @@ CHECKS = [
     'a wrong password is refused with a clear sentence',
     'the right password signs in and the window says who is signed in',
     'a new visit room made with Ctrl+N is listed',
+    'a patient who checks in shows in the waiting room with their readiness',
+    'the provider admits them with the Admit button',
     'Preferences open with Ctrl+comma and show the server address',
     'the screenshots show the windows',
     'Ctrl+Q quits with exit status 0',
@@ -181,6 +188,42 @@ def start_housecalld(binary, data_dir):
     return process, found, ''
 
 
+def api(url, method, path, data=None, auth=None, form=False):
+    headers = {}
+    body = None
+    if data is not None:
+        if form:
+            body = urllib.parse.urlencode(data).encode()
+            headers['Content-Type'] = 'application/x-www-form-urlencoded'
+        else:
+            body = json.dumps(data).encode()
+            headers['Content-Type'] = 'application/json'
+    if auth is not None:
+        headers['Authorization'] = auth
+    req = urllib.request.Request(url + path, data=body, method=method, headers=headers)
+    with urllib.request.urlopen(req, timeout=20) as response:
+        text = response.read().decode()
+        return json.loads(text) if text else None
+
+
+def check_in_patient(url, data_dir):
+    """An appointment for the doctor, and the patient checking in as the
+    patient app does."""
+    sid = open(os.path.join(data_dir, 'api-key-sid')).read().strip()
+    secret = open(os.path.join(data_dir, 'api-key-secret')).read().strip()
+    basic = 'Basic ' + base64.b64encode(('%s:%s' % (sid, secret)).encode()).decode()
+    start = (datetime.now(timezone.utc) + timedelta(minutes=10)).strftime('%Y-%m-%dT%H:%M:%SZ')
+    appointment = api(url, 'POST', '/v1/Appointments',
+                      {'patient_name': 'Jane Doe', 'mobile': '+14155550123',
+                       'start_time': start, 'provider': 'doctor'}, basic, form=True)
+    code = appointment['visit_url'].split('/v/')[1]
+    api(url, 'POST', '/v1/Visits/%s/CheckIn' % code,
+        {'name': 'Jane Doe', 'consent': True, 'copay_acknowledged': True,
+         'preflight': {'verdict': 4, 'camera': True, 'microphone': True}})
+    login = api(url, 'POST', '/v1/login', {'username': 'doctor', 'password': PASSWORD}, form=True)
+    return 'Bearer ' + login['token']
+
+
 def main():
     if len(sys.argv) != 4:
         bail_out('usage: ui-sign-in.py HOUSECALL HOUSECALLD OUTPUT-DIR')
@@ -253,22 +296,44 @@ def main():
         listed = wait_for(lambda: find_in_app(process, Atspi.Role.LABEL, 'morning-clinic'), 20)
         report(listed is not None, CHECKS[4],
                '' if listed else '\n'.join(describe_tree(window)))
+        provider = check_in_patient(url, os.path.join(work, 'data'))
+        waiting = wait_for(lambda: find_in_app(process, Atspi.Role.LABEL, 'Jane Doe'), 20)
+        # Checked in over REST only: the patient's page is not connected.
+        ready = find_in_app(process, Atspi.Role.LABEL, pattern=r'Not connected right now')
+        console_log.seek(0)
+        report(waiting is not None and ready is not None, CHECKS[5],
+               '' if waiting and ready else
+               'console exit status %r\n%s\n%s' % (process.poll(), console_log.read(),
+                                                    '\n'.join(describe_tree(window))))
         colours_main = screenshot(os.path.join(output, 'main-window.png'))
+
+        admit = find_in_app(process, Atspi.Role.PUSH_BUTTON, pattern=r'^Admit')
+        admitted = False
+        if admit is not None:
+            admit.get_action_iface().do_action(0)
+
+            def is_admitted():
+                entries = api(url, 'GET', '/v1/WaitingRoom', auth=provider)['entries']
+                return any(e['name'] == 'Jane Doe' and e['status'] == 'admitted' for e in entries)
+            admitted = wait_for(is_admitted, 20)
+        report(bool(admitted), CHECKS[6], 'no Admit button' if admit is None else '')
 
         focus_window(process, 'Housecall')
         xdotool('key', 'ctrl+comma')
         prefs = wait_for(lambda: find_in_app(process, Atspi.Role.FRAME, 'Preferences')
                          or find_in_app(process, Atspi.Role.DIALOG, 'Preferences'), 10)
-        row = find(prefs, Atspi.Role.LABEL, 'Server Address') if prefs else None
-        report(row is not None, CHECKS[5],
+        row = wait_for(lambda: find(prefs, Atspi.Role.LABEL, 'Server Address'), 20) if prefs else None
+        report(row is not None, CHECKS[7],
                '' if row else '\n'.join(line for w in app_windows(process)
                                         for line in describe_tree(w)))
         colours_prefs = screenshot(os.path.join(output, 'preferences.png'))
-        report(min(colours_sign_in, colours_main, colours_prefs) >= 16, CHECKS[6],
+        report(min(colours_sign_in, colours_main, colours_prefs) >= 16, CHECKS[8],
                'distinct colours: %d, %d, %d' % (colours_sign_in, colours_main, colours_prefs))
         if prefs is not None:
+            # The modal Preferences window holds the keyboard until it closes.
+            focus_window(process, 'Preferences')
             xdotool('key', 'Escape')
-            time.sleep(0.3)
+            wait_for(lambda: find_in_app(process, Atspi.Role.FRAME, 'Preferences') is None, 20)
 
         focus_window(process, 'Housecall')
         xdotool('key', '--clearmodifiers', 'ctrl+q')
@@ -277,7 +342,7 @@ def main():
         except subprocess.TimeoutExpired:
             status = None
         console_log.seek(0)
-        report(status == 0, CHECKS[7],
+        report(status == 0, CHECKS[9],
                'exit status %r' % status if status == 0 else
                'exit status %r\n%s' % (status, console_log.read()))
     finally:
