@@ -59,23 +59,19 @@ lookup_visit (HcServer          *self,
   g_autoptr(HcAppointmentRecord) appointment = NULL;
   gint64 now = hc_server_now ();
 
-  /* Every lookup counts: codes are 128 bits, but nobody gets to try them
-   * at speed. */
+  /* Codes are 128 bits, and nobody gets to try them at speed: bad codes
+   * count against the address. */
   if (hc_rate_limiter_retry_after (self->visits_by_address, address, now) > 0)
     {
       hc_http_send_error_code (msg, HC_ERROR_RATE_LIMITED, _("Too many requests; wait a minute."));
       return NULL;
     }
-  hc_rate_limiter_add_failure (self->visits_by_address, address, now);
 
-  if (strlen (code) != 32 || strspn (code, "0123456789abcdef") != 32)
-    {
-      send_invalid_link (msg);
-      return NULL;
-    }
-  appointment = hc_store_find_appointment_by_code (self->store, code, NULL);
+  if (strlen (code) == 32 && strspn (code, "0123456789abcdef") == 32)
+    appointment = hc_store_find_appointment_by_code (self->store, code, NULL);
   if (!visit_is_open (self, appointment))
     {
+      hc_rate_limiter_add_failure (self->visits_by_address, address, now);
       send_invalid_link (msg);
       return NULL;
     }
@@ -731,6 +727,13 @@ hc_rest_waiting_room_handle (HcServer          *self,
         }
       if (!text_param (msg, params, "text", TRUE, &text))
         return;
+      /* Kept, so that a page that reconnects or reloads shows it too. */
+      if (!hc_store_set_waiting_status (self->store, entry->id, entry->status, NULL, text,
+                                        hc_server_now (), &error))
+        {
+          hc_http_send_error (msg, error);
+          return;
+        }
       send_to_patient (self, entry->identity, "provider-message", "text", text);
       soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
       return;
@@ -753,6 +756,9 @@ hc_rest_waiting_room_handle (HcServer          *self,
                   principal.kind == HC_PRINCIPAL_TOKEN ? principal.claims->identity : NULL,
                   entry->appointment_sid, hc_server_remote_address (msg));
   send_to_patient (self, entry->identity, "removed", "message", text);
+  /* An admitted patient is taken out of the visit too, whatever their
+   * page does with the message. */
+  hc_server_remove_patient (self, entry->identity);
   soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
   hc_server_queue_changed (self);
 }

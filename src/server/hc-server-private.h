@@ -100,6 +100,8 @@ void     hc_server_build_queue        (HcServer       *self,
 void     hc_server_queue_changed      (HcServer       *self);
 gboolean hc_server_patient_connected  (HcServer       *self,
                                        const char     *identity);
+void     hc_server_remove_patient     (HcServer       *self,
+                                       const char     *identity);
 void     hc_server_send_to_identity   (HcServer       *self,
                                        const char     *identity,
                                        JsonNode       *message);

@@ -262,6 +262,17 @@ hc_server_patient_connected (HcServer   *self,
 }
 
 void
+hc_server_remove_patient (HcServer   *self,
+                          const char *identity)
+{
+  g_autoptr(GPtrArray) sessions = snapshot_sessions (self);
+
+  for (guint i = 0; i < sessions->len; i++)
+    if (hc_signal_session_is_patient (g_ptr_array_index (sessions, i), identity))
+      hc_signal_session_kick (g_ptr_array_index (sessions, i));
+}
+
+void
 hc_server_send_to_identity (HcServer   *self,
                             const char *identity,
                             JsonNode   *message)
@@ -440,7 +451,8 @@ serve_static (HcServer          *self,
     path = "/call.html";
   /* Every visit link gets the patient app, which asks the server about its
    * code: a made-up code learns nothing here. */
-  else if (g_str_has_prefix (path, "/v/") && strchr (path + 3, '/') == NULL)
+  else if (g_str_has_prefix (path, "/v/") &&
+           (strchr (path + 3, '/') == NULL || strchr (path + 3, '/')[1] == '\0'))
     path = "/patient.html";
   relative = g_strdup (path + 1);
   /* Only plain names: no "..", no hidden files, no backslashes. */

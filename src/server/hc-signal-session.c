@@ -1568,6 +1568,11 @@ send_position (HcSignalSession *self,
   builder = begin_reply (type, request_id);
   json_builder_set_member_name (builder, "position");
   json_builder_add_int_value (builder, position);
+  if (entry->message != NULL)
+    {
+      json_builder_set_member_name (builder, "message");
+      json_builder_add_string_value (builder, entry->message);
+    }
   json_builder_set_member_name (builder, "estimated_wait_seconds");
   json_builder_add_int_value (builder, wait);
   json_builder_end_object (builder);
@@ -2141,4 +2146,16 @@ hc_signal_session_shutdown (HcSignalSession *self)
   if (soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_close (self->connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
                                      "server shutting down");
+}
+
+void
+hc_signal_session_kick (HcSignalSession *self)
+{
+  g_autoptr(HcSignalSession) hold = g_object_ref (self);
+
+  g_return_if_fail (HC_IS_SIGNAL_SESSION (self));
+
+  self->waiting = FALSE;
+  leave_room (self);
+  close_with (self, CLOSE_REMOVED, "removed by the provider");
 }

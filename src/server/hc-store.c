@@ -1622,7 +1622,9 @@ hc_store_check_in (HcStore               *self,
                         "display_name, checked_in_at, status, preflight, intake, verdict, "
                         "devices_ok, date_updated) VALUES (?1, ?2, ?3, ?4, ?5, 'waiting', ?6, ?7, "
                         "?8, ?9, ?5) ON CONFLICT (appointment_sid) DO UPDATE SET "
-                        "display_name = ?4, status = 'waiting', preflight = ?6, intake = ?7, "
+                        "display_name = ?4, preflight = ?6, intake = ?7, "
+                        /* An admission stands; someone who left waits again. */
+                        "status = CASE status WHEN 'admitted' THEN 'admitted' ELSE 'waiting' END, "
                         "verdict = ?8, devices_ok = ?9, date_updated = ?5", error);
   used = prepare (self, "UPDATE appointments SET visit_code_used = coalesce(visit_code_used, ?2) "
                         "WHERE sid = ?1", error);
