@@ -44,6 +44,8 @@ function describe(error) {
       return 'The visit is full.';
     case 'room-completed':
       return 'This visit has already ended.';
+    case 'removed':
+      return 'The provider removed you from the visit.';
     default:
       if (error?.name === 'NotAllowedError')
         return 'Camera and microphone access was denied. Allow it in the browser and try again.';

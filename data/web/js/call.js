@@ -12,6 +12,7 @@
 // started in is still current, so a late reply from before a reconnect or a
 // restart never touches the peer connections of the new one.
 
+import { t } from './i18n.js';
 import { Emitter, SignalingClient, SignalingError, defaultSignalingUrl } from './signaling.js';
 
 /** The publisher's simulcast encodings, lowest first (docs/protocol.md, Media). */
@@ -25,6 +26,7 @@ export const SIMULCAST_ENCODINGS = Object.freeze([
 const FINAL_CLOSE_CODES = new Map([
   [4401, 'authentication-failed'],
   [4403, 'token-revoked'],
+  [4409, 'removed'],
   [4410, 'room-completed'],
 ]);
 
@@ -77,12 +79,16 @@ function closePc(pc) {
  * video sender), simulcast (default true; only for VP8 rooms),
  * audioProcessing (echo cancellation, noise suppression and gain control;
  * default true — the tests turn it off so a steady test tone is not taken
- * for noise).
+ * for noise), simulcastEncodings (the VP8 simulcast encodings, lowest first;
+ * default SIMULCAST_ENCODINGS), singleEncodingMaxBitrate (the cap of the
+ * one encoding sent without simulcast; default the top layer's),
+ * audioDeviceId/videoDeviceId (the preferred microphone and camera).
  *
  * Events: 'state' (state), 'joined' (the joined message), 'published' (the
  * published message), 'subscribed' (participant SID), 'participants' (),
  * 'dominant-speaker' (SID or null), 'media-restarted', 'reconnecting'
- * ({attempt, delayMs}), 'ended' ({reason, code}), 'error' (Error), 'log' (text).
+ * ({attempt, delayMs}), 'ended' ({reason, code, message}: message is the
+ * provider's text when reason is 'removed'), 'error' (Error), 'log' (text).
  */
 export class Call extends Emitter {
   #conn = null;          // {signaling, id}: the current WebSocket session
@@ -114,6 +120,10 @@ export class Call extends Emitter {
       audioProcessing: true,
       degradationPreference: undefined,
       stage: null,
+      simulcastEncodings: SIMULCAST_ENCODINGS,
+      singleEncodingMaxBitrate: undefined,
+      audioDeviceId: undefined,
+      videoDeviceId: undefined,
       ...options,
     };
     this.state = 'idle';
@@ -127,6 +137,7 @@ export class Call extends Emitter {
     this.reconnects = 0;
     this.lastError = null;
     this.publishError = null;
+    this.removedMessage = null;
   }
 
   get signaling() {
@@ -208,15 +219,21 @@ export class Call extends Emitter {
   }
 
   async #getMedia() {
-    const { audio, video, width, height, fps } = this.options;
+    const { audio, video, width, height, fps, audioDeviceId, videoDeviceId } = this.options;
     const processing = this.options.audioProcessing;
     if (!audio && !video) {
       this.localStream = new MediaStream();
       return;
     }
+    const audioConstraints = { echoCancellation: processing, noiseSuppression: processing, autoGainControl: processing };
+    const videoConstraints = { width: { ideal: width }, height: { ideal: height }, frameRate: { ideal: fps } };
+    if (audioDeviceId)
+      audioConstraints.deviceId = { ideal: audioDeviceId };
+    if (videoDeviceId)
+      videoConstraints.deviceId = { ideal: videoDeviceId };
     this.localStream = await navigator.mediaDevices.getUserMedia({
-      audio: audio ? { echoCancellation: processing, noiseSuppression: processing, autoGainControl: processing } : false,
-      video: video ? { width: { ideal: width }, height: { ideal: height }, frameRate: { ideal: fps } } : false,
+      audio: audio ? audioConstraints : false,
+      video: video ? videoConstraints : false,
     });
     for (const track of this.localStream.getAudioTracks())
       track.enabled = this.options.micEnabled;
@@ -260,6 +277,14 @@ export class Call extends Emitter {
     s.on('dominant-speaker-changed', guard(this.#onDominantSpeakerChanged));
     s.on('media-restarted', guard(this.#onMediaRestarted));
     s.on('room-completed', guard(this.#onRoomCompleted));
+    // The provider removed us (from the room, or from the visit's waiting
+    // room after admission): the call ends here, whether or not the server
+    // closes the socket (4409) after it.
+    s.on('removed', guard((message) => {
+      this.removedMessage = message.message ?? null;
+      this.#end('removed', 4409);
+      s.close(1000, 'removed');
+    }));
     s.on('trickle', guard(this.#onServerTrickle));
     s.on('server-error', guard((error) => this.#fail(error)));
     s.on('close', (info) => {
@@ -347,9 +372,12 @@ export class Call extends Emitter {
     for (const remote of this.remotes.values())
       this.#dropRemote(remote);
     this.remotes.clear();
+    // The call is over: the camera and microphone go off.
+    for (const track of this.localStream?.getTracks() ?? [])
+      track.stop();
     this.emit('participants');
     this.#setState('ended');
-    this.emit('ended', { reason, code });
+    this.emit('ended', { reason, code, message: reason === 'removed' ? this.removedMessage : undefined });
   }
 
   // -------------------------------------------------------------- reconnect
@@ -444,9 +472,10 @@ export class Call extends Emitter {
     const audio = stream.getAudioTracks()[0];
     if (video) {
       const simulcast = !this.#isH264 && this.options.simulcast;
+      const layers = this.options.simulcastEncodings;
       const sendEncodings = simulcast
-        ? SIMULCAST_ENCODINGS.map((e) => ({ ...e }))
-        : [{ maxBitrate: SIMULCAST_ENCODINGS[2].maxBitrate }];
+        ? layers.map((e) => ({ ...e }))
+        : [{ maxBitrate: this.options.singleEncodingMaxBitrate ?? layers[layers.length - 1].maxBitrate }];
       const transceiver = pc.addTransceiver(video, { direction: 'sendonly', streams: [stream], sendEncodings });
       this.#preferCodec(transceiver, this.#isH264 ? 'video/H264' : 'video/VP8');
     }
@@ -1012,28 +1041,28 @@ export class Call extends Emitter {
   }
 
   #renderLocal() {
-    const tile = this.#tile('local', 'You');
+    const tile = this.#tile('local', t('tile.you'));
     if (!tile)
       return;
     tile.classList.add('local');
     const video = tile.querySelector('video');
     if (video.srcObject !== this.localStream)
       video.srcObject = this.localStream;
-    video.setAttribute('aria-label', 'Your camera');
+    video.setAttribute('aria-label', t('tile.your-camera'));
     tile.classList.toggle('camera-off', !this.cameraEnabled);
-    tile.querySelector('.badges').textContent = this.micEnabled ? '' : 'Muted';
+    tile.querySelector('.badges').textContent = this.micEnabled ? '' : t('tile.muted');
   }
 
   #renderRemote(remote) {
     const tile = this.#tile(remote.sid, remote.identity);
     if (!tile)
       return;
-    tile.querySelector('video').setAttribute('aria-label', `Video of ${remote.identity}`);
+    tile.querySelector('video').setAttribute('aria-label', t('tile.video-of', { name: remote.identity }));
     const badges = [];
     if (remote.audioMuted)
-      badges.push('Muted');
+      badges.push(t('tile.muted'));
     if (!remote.publishing)
-      badges.push('No video');
+      badges.push(t('tile.no-video'));
     tile.querySelector('.badges').textContent = badges.join(' · ');
     tile.classList.toggle('camera-off', remote.videoMuted || !remote.publishing);
   }

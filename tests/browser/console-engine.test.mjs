@@ -1,0 +1,193 @@
+// The console's call engine and a headless Chromium participant in one room, against
+// a real housecalld (which runs Janus), inside a network namespace made for this file.
+//
+//   The engine publishes a 720p test pattern as VP8 simulcast. Chromium decodes it 1280
+//   wide when it asks for the high layer (substream 2) and 320 wide for the low one
+//   (substream 0), and the engine decodes Chromium's video.
+//
+// The engine runs as tests/engine/engine-peer (built with the console), inside the
+// namespace, and reports what it decodes as JSON lines. Its path: $HC_ENGINE_PEER, else
+// next to $HOUSECALLD's build tree (<build>/tests/engine/engine-peer), else
+// build/tests/engine/engine-peer.
+//
+// libnice (under the engine's webrtcbin) skips interfaces named veth*, and the
+// namespace of lib/netns.mjs has only veth-a/veth-b; so this file adds a second veth
+// pair, hce-a/hce-b, on its own subnet: Janus gathers on every interface, the engine
+// finds its candidates there, Chromium on the veth-* pair.
+//
+// Needs root (network namespaces). Run: cd tests/browser && npm ci &&
+// HOUSECALLD=/path/to/build/src/server/housecalld node --test console-engine.test.mjs
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, test } from 'node:test';
+
+import { launchChromium, writeToneWav } from './lib/browser.mjs';
+import { canCreateNetns, createNetns } from './lib/netns.mjs';
+import { Participant } from './lib/participant.mjs';
+import { REPO_ROOT, binaryPath, makeTempDir, startServer } from './lib/server.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const IP = existsSync('/usr/sbin/ip') ? '/usr/sbin/ip' : (existsSync('/sbin/ip') ? '/sbin/ip' : 'ip');
+
+function enginePeerPath() {
+  if (process.env.HC_ENGINE_PEER)
+    return resolve(process.env.HC_ENGINE_PEER);
+  // <build>/src/server/housecalld → <build>/tests/engine/engine-peer
+  const besideServer = join(dirname(binaryPath()), '..', '..', 'tests', 'engine', 'engine-peer');
+  if (existsSync(besideServer))
+    return besideServer;
+  return join(REPO_ROOT, 'build', 'tests', 'engine', 'engine-peer');
+}
+
+/** A second veth pair that libnice does not skip. */
+function addEngineInterfaces(ns) {
+  const subnet = `10.215.${randomInt(1, 255)}`;
+  const ip = (args) => execFileSync(IP, ['-n', ns.name, ...args], { stdio: 'ignore', timeout: 10000 });
+  ip(['link', 'add', 'hce-a', 'type', 'veth', 'peer', 'name', 'hce-b']);
+  ip(['addr', 'add', `${subnet}.1/24`, 'dev', 'hce-a']);
+  ip(['addr', 'add', `${subnet}.2/24`, 'dev', 'hce-b']);
+  ip(['link', 'set', 'hce-a', 'up']);
+  ip(['link', 'set', 'hce-b', 'up']);
+}
+
+/** engine-peer inside @ns: its JSON lines, and a way to wait for one. */
+class EnginePeer {
+  constructor(ns, { server, room, token, profile = 'test-pattern-720p' }) {
+    this.lines = [];
+    this.stderr = '';
+    this.waiters = new Set();
+    this.child = ns.spawn(enginePeerPath(), ['--server', server.origin, '--room', room, '--profile', profile], {
+      env: { ...process.env, HC_TOKEN: token, G_DEBUG: 'fatal-criticals', GSETTINGS_BACKEND: 'memory' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.exit = new Promise((resolvePromise) => this.child.on('exit', (code, signal) => resolvePromise({ code, signal })));
+    this.child.stderr.setEncoding('utf8');
+    this.child.stderr.on('data', (chunk) => { this.stderr += chunk; });
+    createInterface({ input: this.child.stdout }).on('line', (line) => {
+      let message;
+      try {
+        message = JSON.parse(line);
+      } catch {
+        return;
+      }
+      this.lines.push(message);
+      for (const waiter of [...this.waiters])
+        waiter(message);
+    });
+  }
+
+  get last() {
+    return [...this.lines].reverse().find((m) => m.event === 'stats') ?? null;
+  }
+
+  /** Resolves the first line (already seen or to come) for which @predicate holds. */
+  waitFor(what, predicate, timeoutMs = 20000) {
+    const seen = this.lines.find(predicate);
+    if (seen)
+      return Promise.resolve(seen);
+    return new Promise((resolvePromise, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new Error(`engine-peer: ${what} not within ${timeoutMs} ms; last: ${JSON.stringify(this.last)}\n${this.stderr.slice(-2000)}`));
+      }, timeoutMs);
+      const waiter = (message) => {
+        if (!predicate(message))
+          return;
+        clearTimeout(timer);
+        this.waiters.delete(waiter);
+        resolvePromise(message);
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Closes its stdin (it leaves the room and exits); SIGKILL after @timeoutMs. */
+  async stop(timeoutMs = 10000) {
+    if (this.child.exitCode !== null || this.child.signalCode !== null)
+      return this.exit;
+    this.child.stdin.end();
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    const result = await this.exit;
+    clearTimeout(timer);
+    return result;
+  }
+}
+
+const support = canCreateNetns();
+const peerMissing = existsSync(enginePeerPath()) ? false : `no engine-peer at ${enginePeerPath()}: build the console, or set HC_ENGINE_PEER`;
+
+describe('the console engine and a browser in a room', { skip: support.ok ? peerMissing : support.why }, () => {
+  let ns = null;
+  let server = null;
+  let browser = null;
+  let engine = null;
+  let patient = null;
+
+  before(async () => {
+    ns = createNetns();
+    addEngineInterfaces(ns);
+    server = await startServer(ns);
+    const tone = writeToneWav(join(makeTempDir('hc-tone-'), 'tone.wav'));
+    browser = await launchChromium(ns, { name: 'patient', toneFile: tone });
+  });
+
+  after(async () => {
+    await engine?.stop().catch(() => {});
+    await patient?.close();
+    await browser?.close().catch(() => {});
+    await server?.stop();
+    await ns?.destroy();
+  });
+
+  test('Chromium decodes the engine at 1280 on the high layer and 320 on the low; the engine decodes Chromium', { timeout: 120000 }, async () => {
+    const room = `engine-${randomBytes(3).toString('hex')}`;
+    engine = new EnginePeer(ns, { server, room, token: server.token({ identity: 'drsmith', room }) });
+    const inCall = await engine.waitFor('in the call', (m) => m.event === 'in-call' || m.event === 'failed', 30000);
+    assert.equal(inCall.event, 'in-call', JSON.stringify(inCall));
+    assert.equal(inCall.simulcast, true, 'housecalld says the engine publishes simulcast');
+    const engineSid = inCall.sid;
+
+    // The patient only watches the console closely: a small camera spares the CPU.
+    patient = new Participant('patient', browser, server);
+    await patient.open();
+    const started = await patient.start({ room, width: 320, height: 180 });
+    assert.ok(started.ok, `patient: ${JSON.stringify(started)}\n${patient.diagnostics()}`);
+    await patient.waitDecoding(engineSid, { timeoutMs: 30000, what: 'decoding the console engine' });
+
+    const widthAt = async (substream, expected) => {
+      const reply = await patient.evaluate(({ sid, substream }) =>
+        window.housecall.call.configureSubscription(sid, { substream }).then((r) => r, (e) => ({ type: 'error', code: e.code, error: e.error })),
+      { sid: engineSid, substream });
+      assert.equal(reply.type, 'configured', `configure substream ${substream}: ${JSON.stringify(reply)}`);
+      const got = await patient.waitFor(`receiving ${expected} px wide on substream ${substream}`,
+        (s) => (s.stats?.inbound?.[engineSid]?.frameWidth ?? 0) === expected, { timeoutMs: 20000, intervalMs: 250 });
+      return got.stats.inbound[engineSid].frameWidth;
+    };
+    const high = await widthAt(2, 1280);
+    const low = await widthAt(0, 320);
+    console.log(`# Chromium receives the console engine ${high} px wide on substream 2, ${low} px on substream 0`);
+
+    // And the other way round: the engine decodes the patient's video.
+    const patientSid = patient.sid;
+    const first = await engine.waitFor('decoding the patient', (m) => m.event === 'stats' &&
+      m.remotes.some((r) => r.sid === patientSid && r.frames > 0), 30000);
+    const before = first.remotes.find((r) => r.sid === patientSid).frames;
+    const later = await engine.waitFor('still decoding the patient', (m) => m.event === 'stats' &&
+      m.remotes.some((r) => r.sid === patientSid && r.frames >= before + 24), 20000);
+    const remote = later.remotes.find((r) => r.sid === patientSid);
+    console.log(`# the console engine decodes the patient at ${remote.width}x${remote.height}`);
+    assert.ok(remote.width > 0 && remote.height > 0);
+
+    // Leaving: the engine exits cleanly and the patient sees it go.
+    const { code } = await engine.stop();
+    assert.equal(code, 0, `engine-peer exit status\n${engine.stderr.slice(-2000)}`);
+    await patient.waitFor('the console engine gone', (s) => !s.remotes?.some((r) => r.sid === engineSid), { timeoutMs: 10000 });
+    engine = null;
+    await sleep(0);
+  });
+});
