@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "hc-appointment-item.h"
 #include "hc-queue-entry.h"
 #include "hc-room-item.h"
 #include "hc-session.h"
@@ -41,6 +42,7 @@ struct _HcSession
   gboolean        remembered;
   GListStore     *rooms;
   GListStore     *queue;
+  GListStore     *appointments;
   SoupSession    *soup;
   guint           renew_id;
   guint           poll_id;
@@ -532,6 +534,7 @@ hc_session_sign_out (HcSession *self,
   g_clear_handle_id (&self->poll_id, g_source_remove);
   g_clear_pointer (&self->token, g_free);
   g_list_store_remove_all (self->queue);
+  g_list_store_remove_all (self->appointments);
   if (forget_password && self->server_url != NULL && self->username != NULL)
     secret_password_clear (&password_schema, NULL, NULL, NULL,
                            "server", self->server_url, "username", self->username, NULL);
@@ -834,6 +837,206 @@ hc_session_admit_finish (HcSession     *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* Appointments */
+
+GListModel *
+hc_session_get_appointments (HcSession *self)
+{
+  g_return_val_if_fail (HC_IS_SESSION (self), NULL);
+  return G_LIST_MODEL (self->appointments);
+}
+
+static gint
+compare_start (gconstpointer a,
+               gconstpointer b,
+               gpointer      user_data)
+{
+  gint64 x = hc_appointment_item_get_start_time ((HcAppointmentItem *) a);
+  gint64 y = hc_appointment_item_get_start_time ((HcAppointmentItem *) b);
+
+  return x < y ? -1 : x > y;
+}
+
+/* g_ptr_array_sort passes pointers to the elements. */
+static gint
+compare_start_indirect (gconstpointer a,
+                        gconstpointer b,
+                        gpointer      user_data)
+{
+  return compare_start (*(gpointer *) a, *(gpointer *) b, user_data);
+}
+
+static void
+on_appointments_listed (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(GTask) outer = user_data;
+  HcSession *self = g_task_get_source_object (outer);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  JsonArray *list;
+
+  if (root == NULL)
+    {
+      g_task_return_error (outer, g_steal_pointer (&error));
+      return;
+    }
+  list = json_object_get_array_member (json_node_get_object (root), "appointments");
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    {
+      JsonObject *object = json_array_get_object_element (list, i);
+
+      if (object != NULL)
+        g_ptr_array_add (items, hc_appointment_item_new_from_json (object));
+    }
+  g_ptr_array_sort_with_data (items, compare_start_indirect, NULL);
+  g_list_store_splice (self->appointments, 0,
+                       g_list_model_get_n_items (G_LIST_MODEL (self->appointments)),
+                       items->pdata, items->len);
+  g_task_return_boolean (outer, TRUE);
+}
+
+void
+hc_session_refresh_appointments_async (HcSession           *self,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) inner = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+
+  g_return_if_fail (HC_IS_SESSION (self));
+  g_task_set_source_tag (task, hc_session_refresh_appointments_async);
+
+  if (self->token == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not signed in."));
+      return;
+    }
+  msg = api_message (self, "GET", "/v1/Appointments?status=scheduled");
+  inner = g_task_new (self, cancellable, on_appointments_listed, g_object_ref (task));
+  send_request (self, msg, inner);
+}
+
+gboolean
+hc_session_refresh_appointments_finish (HcSession     *self,
+                                        GAsyncResult  *result,
+                                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+on_appointments_refreshed (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  g_autoptr(GTask) outer = user_data;
+
+  /* The change itself succeeded; a failed refresh only leaves the list
+   * as it was until the next one. */
+  hc_session_refresh_appointments_finish (HC_SESSION (source), result, NULL);
+  g_task_return_boolean (outer, TRUE);
+}
+
+static void
+on_appointment_changed (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(GTask) outer = user_data;
+  HcSession *self = g_task_get_source_object (outer);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (root == NULL)
+    {
+      g_task_return_error (outer, g_steal_pointer (&error));
+      return;
+    }
+  hc_session_refresh_appointments_async (self, g_task_get_cancellable (outer),
+                                         on_appointments_refreshed, g_object_ref (outer));
+}
+
+static void
+send_appointment_request (HcSession           *self,
+                          const char          *method,
+                          const char          *path,
+                          GHashTable          *form,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) inner = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+
+  g_task_set_source_tag (task, hc_session_appointment_finish);
+  if (self->token == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not signed in."));
+      return;
+    }
+  msg = api_message (self, method, path);
+  if (form != NULL)
+    set_form_body (msg, form);
+  inner = g_task_new (self, cancellable, on_appointment_changed, g_object_ref (task));
+  send_request (self, msg, inner);
+}
+
+void
+hc_session_save_appointment_async (HcSession           *self,
+                                   const char          *sid,
+                                   const char          *patient_name,
+                                   const char          *mobile,
+                                   GDateTime           *start,
+                                   const char          *note,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GHashTable) form = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GDateTime) utc = g_date_time_to_utc (start);
+  g_autofree char *when = g_date_time_format (utc, "%Y-%m-%dT%H:%M:%SZ");
+  g_autofree char *path = sid ? g_strconcat ("/v1/Appointments/", sid, NULL)
+                              : g_strdup ("/v1/Appointments");
+
+  g_return_if_fail (HC_IS_SESSION (self));
+
+  g_hash_table_insert (form, "patient_name", (gpointer) patient_name);
+  g_hash_table_insert (form, "mobile", (gpointer) mobile);
+  g_hash_table_insert (form, "start_time", when);
+  if (note != NULL && *note != '\0')
+    g_hash_table_insert (form, "note", (gpointer) note);
+  send_appointment_request (self, "POST", path, form, cancellable, callback, user_data);
+}
+
+void
+hc_session_cancel_appointment_async (HcSession           *self,
+                                     const char          *sid,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autofree char *path = g_strconcat ("/v1/Appointments/", sid, NULL);
+
+  g_return_if_fail (HC_IS_SESSION (self));
+  send_appointment_request (self, "DELETE", path, NULL, cancellable, callback, user_data);
+}
+
+gboolean
+hc_session_appointment_finish (HcSession     *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* GObject */
 
 static void
@@ -875,6 +1078,7 @@ hc_session_dispose (GObject *object)
   g_clear_object (&self->soup);
   g_clear_object (&self->rooms);
   g_clear_object (&self->queue);
+  g_clear_object (&self->appointments);
 
   G_OBJECT_CLASS (hc_session_parent_class)->dispose (object);
 }
@@ -921,6 +1125,7 @@ hc_session_init (HcSession *self)
 {
   self->rooms = g_list_store_new (HC_TYPE_ROOM_ITEM);
   self->queue = g_list_store_new (HC_TYPE_QUEUE_ENTRY);
+  self->appointments = g_list_store_new (HC_TYPE_APPOINTMENT_ITEM);
   self->soup = soup_session_new_with_options ("timeout", REQUEST_TIMEOUT_SECONDS,
                                               "user-agent", "Housecall/" PACKAGE_VERSION, NULL);
 }

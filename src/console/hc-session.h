@@ -98,4 +98,35 @@ char           *hc_session_admit_finish         (HcSession           *self,
                                                  GAsyncResult        *result,
                                                  GError             **error);
 
+/* Appointments (HcAppointmentItem), upcoming first. */
+GListModel     *hc_session_get_appointments     (HcSession           *self);
+void            hc_session_refresh_appointments_async  (HcSession           *self,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+gboolean        hc_session_refresh_appointments_finish (HcSession           *self,
+                                                        GAsyncResult        *result,
+                                                        GError             **error);
+
+/* Creates (@sid NULL) or changes an appointment; the server checks the
+ * number and the texts, and its sentence comes back as the error. */
+void            hc_session_save_appointment_async  (HcSession           *self,
+                                                    const char          *sid,
+                                                    const char          *patient_name,
+                                                    const char          *mobile,
+                                                    GDateTime           *start,
+                                                    const char          *note,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+void            hc_session_cancel_appointment_async (HcSession           *self,
+                                                     const char          *sid,
+                                                     GCancellable        *cancellable,
+                                                     GAsyncReadyCallback  callback,
+                                                     gpointer             user_data);
+/* For both: TRUE once the server took it (and the list was refreshed). */
+gboolean        hc_session_appointment_finish    (HcSession           *self,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
+
 G_END_DECLS

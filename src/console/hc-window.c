@@ -4,6 +4,7 @@
 
 #include "config.h"
 
+#include "hc-appointments-window.h"
 #include "hc-queue-entry.h"
 #include "hc-room-item.h"
 #include "hc-session.h"
@@ -248,6 +249,7 @@ update_page (HcWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.sign-out", signed_in);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.refresh", signed_in);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-room", signed_in);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.appointments", signed_in);
   if (signed_in)
     {
       g_autofree char *subtitle = g_strdup_printf (_("Signed in as %s"),
@@ -283,6 +285,16 @@ sign_out_action (GtkWidget  *widget,
   HcWindow *self = HC_WINDOW (widget);
 
   hc_session_sign_out (self->session, TRUE);
+}
+
+static void
+appointments_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  HcWindow *self = HC_WINDOW (widget);
+
+  gtk_window_present (GTK_WINDOW (hc_appointments_window_new (GTK_WINDOW (self), self->session)));
 }
 
 static void
@@ -414,6 +426,9 @@ hc_window_class_init (HcWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "win.new-room", NULL, new_room_action);
   gtk_widget_class_install_action (widget_class, "win.admit", "x", admit_action);
+  gtk_widget_class_install_action (widget_class, "win.appointments", NULL, appointments_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_a,
+                                       GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.appointments", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.refresh", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
                                        "win.new-room", NULL);

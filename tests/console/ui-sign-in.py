@@ -43,6 +43,8 @@ CHECKS = [
     'a new visit room made with Ctrl+N is listed',
     'a patient who checks in shows in the waiting room with their readiness',
     'the provider admits them with the Admit button',
+    'Appointments open with Ctrl+Shift+A; an invalid mobile number is refused with a sentence',
+    'a booked appointment is listed, and its failed invite text says why',
     'Preferences open with Ctrl+comma and show the server address',
     'the screenshots show the windows',
     'Ctrl+Q quits with exit status 0',
@@ -134,7 +136,8 @@ def find_in_app(process, role, name=None, pattern=None):
     for window in app_windows(process):
         try:
             if (role is None or window.get_role() == role) and \
-               (name is None or window.get_name() == name):
+               (name is None or window.get_name() == name) and \
+               (pattern is None or re.search(pattern, window.get_name() or '')):
                 return window
         except GLib.Error:
             continue
@@ -148,10 +151,16 @@ def xdotool(*args):
     subprocess.run(['xdotool', *args], check=True, capture_output=True)
 
 
-def focus_window(process, name):
-    ids = subprocess.run(['xdotool', 'search', '--sync', '--onlyvisible', '--name', '^%s$' % name],
-                         check=True, capture_output=True, text=True).stdout.split()
-    xdotool('windowfocus', '--sync', ids[-1])
+def focus_window(process, name, timeout=20):
+    """Gives @name the keyboard focus (there is no window manager); bounded."""
+    def search():
+        result = subprocess.run(['xdotool', 'search', '--onlyvisible', '--name', '^%s$' % name],
+                                capture_output=True, text=True)
+        return result.stdout.split()
+    ids = wait_for(search, timeout)
+    if ids:
+        subprocess.run(['xdotool', 'windowfocus', ids[-1]], capture_output=True, timeout=10)
+        time.sleep(0.2)
 
 
 def screenshot(path):
@@ -169,11 +178,24 @@ def screenshot(path):
 
 
 def start_housecalld(binary, data_dir):
+    os.makedirs(data_dir, exist_ok=True)
     subprocess.run([binary, '--data-dir', data_dir, 'user', 'add', 'doctor'],
                    input=PASSWORD + '\n', text=True, check=True, capture_output=True,
                    timeout=30)
+    # Texts go to a gateway that is down, and housecalld gives up at once:
+    # the console must show a failed text and why.
+    token = os.path.join(data_dir, 'twilio-token')
+    with open(token, 'w') as f:
+        f.write('abcdefghijklmnopqrstuvwxyz012345\n')
+    os.chmod(token, 0o600)
+    config = os.path.join(data_dir, 'housecalld.conf')
+    with open(config, 'w') as f:
+        f.write('[sms]\ngateway = twilio\nfrom = +14155550100\ntwilio-url = http://127.0.0.1:9\n'
+                'twilio-account-sid = AC0123456789abcdef0123456789abcdef\n'
+                'twilio-auth-token-file = %s\nmax-attempts = 1\n' % token)
     log = open(os.path.join(data_dir, 'housecalld.log'), 'w+')
-    process = subprocess.Popen([binary, '--data-dir', data_dir, '--listen', '127.0.0.1:0'],
+    process = subprocess.Popen([binary, '--config', config, '--data-dir', data_dir,
+                                '--listen', '127.0.0.1:0'],
                                stdout=log, stderr=subprocess.STDOUT)
 
     def port():
@@ -319,16 +341,65 @@ def main():
         report(bool(admitted), CHECKS[6], 'no Admit button' if admit is None else '')
 
         focus_window(process, 'Housecall')
+        xdotool('key', 'ctrl+shift+a')
+        appointments = wait_for(lambda: find_in_app(process, Atspi.Role.FRAME, 'Appointments'), 20)
+        refused = None
+        if appointments is not None:
+            focus_window(process, 'Appointments')
+            xdotool('key', 'ctrl+n')
+            time.sleep(0.5)
+            xdotool('type', '--delay', '20', 'John Roe')
+            xdotool('key', 'Tab')
+            time.sleep(0.2)
+            xdotool('type', '--delay', '20', '12345')
+            save = find_in_app(process, Atspi.Role.PUSH_BUTTON, pattern=r'Save and Send')
+            if save is not None:
+                save.get_action_iface().do_action(0)
+            refused = wait_for(lambda: find_in_app(process, None, pattern=r'[Nn]umber.*(valid|digits|short|country)|not a valid'), 10)
+        report(refused is not None, CHECKS[7],
+               '' if refused else '\n'.join(line for w in app_windows(process)
+                                            for line in describe_tree(w)))
+
+        listed_failed = None
+        if appointments is not None:
+            mobile = wait_for(lambda: find_in_app(process, Atspi.Role.TEXT, pattern=r'^12345$'), 5)
+            # Replace the number by a real one; the form keeps the rest.
+            focus_window(process, 'Appointments')
+            if mobile is not None:
+                mobile.get_editable_text_iface().set_text_contents('+1 415 555 0199')
+            else:
+                xdotool('key', 'ctrl+a')
+                xdotool('type', '--delay', '20', '+1 415 555 0199')
+            save = find_in_app(process, Atspi.Role.PUSH_BUTTON, pattern=r'Save and Send')
+            if save is not None:
+                save.get_action_iface().do_action(0)
+            listed_failed = wait_for(lambda: find_in_app(
+                process, None, pattern=r'\+14155550199 · Invite failed: .+'), 30)
+        report(listed_failed is not None, CHECKS[8],
+               'row: %r' % (listed_failed.get_name() if listed_failed else None) if listed_failed
+               else '\n'.join(line for w in app_windows(process) for line in describe_tree(w)))
+        colours_appointments = screenshot(os.path.join(output, 'appointments.png'))
+        if appointments is not None:
+            close = find(appointments, Atspi.Role.PUSH_BUTTON, 'Close')
+            if close is not None:
+                close.get_action_iface().do_action(0)
+            else:
+                focus_window(process, 'Appointments')
+                xdotool('key', 'Escape')
+            wait_for(lambda: find_in_app(process, Atspi.Role.FRAME, 'Appointments') is None, 20)
+
+        focus_window(process, 'Housecall')
         xdotool('key', 'ctrl+comma')
         prefs = wait_for(lambda: find_in_app(process, Atspi.Role.FRAME, 'Preferences')
                          or find_in_app(process, Atspi.Role.DIALOG, 'Preferences'), 10)
         row = wait_for(lambda: find(prefs, Atspi.Role.LABEL, 'Server Address'), 20) if prefs else None
-        report(row is not None, CHECKS[7],
+        report(row is not None, CHECKS[9],
                '' if row else '\n'.join(line for w in app_windows(process)
                                         for line in describe_tree(w)))
         colours_prefs = screenshot(os.path.join(output, 'preferences.png'))
-        report(min(colours_sign_in, colours_main, colours_prefs) >= 16, CHECKS[8],
-               'distinct colours: %d, %d, %d' % (colours_sign_in, colours_main, colours_prefs))
+        report(min(colours_sign_in, colours_main, colours_prefs, colours_appointments) >= 16,
+               CHECKS[10], 'distinct colours: %d, %d, %d, %d' % (colours_sign_in, colours_main,
+                                                                colours_prefs, colours_appointments))
         if prefs is not None:
             # The modal Preferences window holds the keyboard until it closes.
             focus_window(process, 'Preferences')
@@ -342,7 +413,7 @@ def main():
         except subprocess.TimeoutExpired:
             status = None
         console_log.seek(0)
-        report(status == 0, CHECKS[9],
+        report(status == 0, CHECKS[11],
                'exit status %r' % status if status == 0 else
                'exit status %r\n%s' % (status, console_log.read()))
     finally:
