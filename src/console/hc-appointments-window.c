@@ -65,7 +65,7 @@ on_refreshed (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (!hc_session_refresh_appointments_finish (HC_SESSION (source), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->session != NULL)
     adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
 }
 
@@ -146,12 +146,13 @@ on_cancelled (GObject      *source,
 
   if (!hc_session_appointment_finish (HC_SESSION (source), result, &error))
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->session != NULL)
         adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
       return;
     }
-  adw_toast_overlay_add_toast (self->toast_overlay,
-                               adw_toast_new (_("Appointment cancelled; the patient is told")));
+  if (self->session != NULL)
+    adw_toast_overlay_add_toast (self->toast_overlay,
+                                 adw_toast_new (_("Appointment cancelled; the patient is told")));
 }
 
 static void
@@ -242,6 +243,8 @@ on_saved (GObject      *source,
   g_autoptr(HcAppointmentsWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
+  if (self->session == NULL)
+    return;
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "appointments.save", TRUE);
   if (!hc_session_appointment_finish (HC_SESSION (source), result, &error))
     {
@@ -302,6 +305,10 @@ hc_appointments_window_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->refresh_id, g_source_remove);
+  /* A request still in flight holds the window: nothing may reach the
+   * widgets once they are gone. */
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (hc_session_get_appointments (self->session), self);
   g_clear_object (&self->session);
   gtk_widget_dispose_template (GTK_WIDGET (self), HC_TYPE_APPOINTMENTS_WINDOW);
 
@@ -358,8 +365,11 @@ HcAppointmentsWindow *
 hc_appointments_window_new (GtkWindow *parent,
                             HcSession *session)
 {
+  /* Part of the application, so that its shortcuts (Ctrl+Q) work here too. */
   HcAppointmentsWindow *self = g_object_new (HC_TYPE_APPOINTMENTS_WINDOW,
                                              "transient-for", parent,
+                                             "application", parent ? gtk_window_get_application (parent)
+                                                                   : NULL,
                                              NULL);
 
   self->session = g_object_ref (session);

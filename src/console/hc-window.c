@@ -30,6 +30,7 @@ struct _HcWindow
   GtkWidget       *queue_heading;
   GtkWidget       *rooms_heading;
   GHashTable      *seen_patients;    /* queue entry ids already announced */
+  GtkWindow       *appointments;     /* kept and hidden between uses */
   AdwWindowTitle  *waiting_room_title;
 };
 
@@ -71,7 +72,9 @@ static void
 show_toast (HcWindow   *self,
             const char *message)
 {
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+  /* A late answer after the window closed has nowhere to go. */
+  if (self->toast_overlay != NULL)
+    adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
 }
 
 static GtkWidget *
@@ -227,7 +230,8 @@ on_patient_admitted (GObject      *source,
       return;
     }
   show_toast (self, _("The patient was let in to the visit room"));
-  refresh_rooms (self);
+  if (self->session != NULL)
+    refresh_rooms (self);
 }
 
 static void
@@ -294,7 +298,15 @@ appointments_action (GtkWidget  *widget,
 {
   HcWindow *self = HC_WINDOW (widget);
 
-  gtk_window_present (GTK_WINDOW (hc_appointments_window_new (GTK_WINDOW (self), self->session)));
+  /* One window, hidden when closed: it keeps the list it already has and
+   * reopens at once. */
+  if (self->appointments == NULL)
+    {
+      self->appointments = GTK_WINDOW (hc_appointments_window_new (GTK_WINDOW (self),
+                                                                   self->session));
+      gtk_window_set_hide_on_close (self->appointments, TRUE);
+    }
+  gtk_window_present (self->appointments);
 }
 
 static void
@@ -320,7 +332,8 @@ on_room_created (GObject      *source,
         show_toast (self, error->message);
       return;
     }
-  refresh_rooms (self);
+  if (self->session != NULL)
+    refresh_rooms (self);
 }
 
 static void
@@ -378,8 +391,15 @@ hc_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->appointments, gtk_window_destroy);
+  /* Requests in flight hold the window; their results must not reach the
+   * widgets once the template is gone. */
   if (self->session != NULL)
-    g_signal_handlers_disconnect_by_data (self->session, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->session, self);
+      g_signal_handlers_disconnect_by_data (hc_session_get_rooms (self->session), self);
+      g_signal_handlers_disconnect_by_data (hc_session_get_queue (self->session), self);
+    }
 
   g_clear_object (&self->session);
   gtk_widget_dispose_template (GTK_WIDGET (self), HC_TYPE_WINDOW);

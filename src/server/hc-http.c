@@ -364,3 +364,25 @@ hc_http_format_time (gint64 unix_time)
 
   return time ? g_date_time_format (time, "%Y-%m-%dT%H:%M:%SZ") : g_strdup ("");
 }
+
+void
+hc_http_add_string_or_null (JsonBuilder *builder,
+                            const char  *name,
+                            const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+void
+hc_http_add_time (JsonBuilder *builder,
+                  const char  *name,
+                  gint64       unix_time)
+{
+  g_autofree char *text = unix_time ? hc_http_format_time (unix_time) : NULL;
+
+  hc_http_add_string_or_null (builder, name, text);
+}

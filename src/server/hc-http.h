@@ -45,6 +45,14 @@ void         hc_http_send_error_code (SoupServerMessage *msg,
 JsonNode    *hc_http_error_node    (HcErrorCode          code,
                                     const char          *message);
 
+/* Members of the resources' JSON, Twilio-style: null when unset. */
+void         hc_http_add_string_or_null (JsonBuilder      *builder,
+                                         const char       *name,
+                                         const char       *value);
+void         hc_http_add_time      (JsonBuilder         *builder,
+                                    const char          *name,
+                                    gint64               unix_time);
+
 /* ISO 8601 in UTC with a Z, as Twilio writes its dates. */
 char        *hc_http_format_time   (gint64               unix_time);
 

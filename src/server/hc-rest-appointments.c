@@ -29,43 +29,21 @@ static const char * const update_params[] = {
 };
 
 static void
-add_string_or_null (JsonBuilder *builder,
-                    const char  *name,
-                    const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
-add_time (JsonBuilder *builder,
-          const char  *name,
-          gint64       time)
-{
-  g_autofree char *text = time ? hc_http_format_time (time) : NULL;
-
-  add_string_or_null (builder, name, text);
-}
-
-static void
 build_message (JsonBuilder       *builder,
                const HcSmsRecord *sms)
 {
   json_builder_begin_object (builder);
-  add_string_or_null (builder, "sid", sms->sid);
-  add_string_or_null (builder, "kind", sms->kind);
-  add_string_or_null (builder, "status", sms->status);
-  add_string_or_null (builder, "to", sms->to_number);
+  hc_http_add_string_or_null (builder, "sid", sms->sid);
+  hc_http_add_string_or_null (builder, "kind", sms->kind);
+  hc_http_add_string_or_null (builder, "status", sms->status);
+  hc_http_add_string_or_null (builder, "to", sms->to_number);
   json_builder_set_member_name (builder, "reminder_offset");
   if (g_strcmp0 (sms->kind, "reminder") == 0)
     json_builder_add_int_value (builder, sms->reminder_offset);
   else
     json_builder_add_null_value (builder);
   /* When it goes out (scheduled) or when it is next looked at (sending). */
-  add_time (builder, "send_at", g_strcmp0 (sms->status, "scheduled") == 0 ? sms->due_at : 0);
+  hc_http_add_time (builder, "send_at", g_strcmp0 (sms->status, "scheduled") == 0 ? sms->due_at : 0);
   json_builder_set_member_name (builder, "attempts");
   json_builder_add_int_value (builder, sms->attempts);
   json_builder_set_member_name (builder, "segments");
@@ -73,20 +51,20 @@ build_message (JsonBuilder       *builder,
     json_builder_add_int_value (builder, sms->segments);
   else
     json_builder_add_null_value (builder);
-  add_string_or_null (builder, "gateway", sms->gateway);
-  add_string_or_null (builder, "gateway_id", sms->gateway_id);
-  add_time (builder, "date_sent", sms->date_sent);
-  add_time (builder, "date_created", sms->date_created);
-  add_time (builder, "date_updated", sms->date_updated);
+  hc_http_add_string_or_null (builder, "gateway", sms->gateway);
+  hc_http_add_string_or_null (builder, "gateway_id", sms->gateway_id);
+  hc_http_add_time (builder, "date_sent", sms->date_sent);
+  hc_http_add_time (builder, "date_created", sms->date_created);
+  hc_http_add_time (builder, "date_updated", sms->date_updated);
   json_builder_set_member_name (builder, "error_code");
   if (sms->error_code != 0)
     json_builder_add_int_value (builder, sms->error_code);
   else
     json_builder_add_null_value (builder);
-  add_string_or_null (builder, "error",
+  hc_http_add_string_or_null (builder, "error",
                       sms->error_code != 0 ? hc_error_code_slug ((HcErrorCode) sms->error_code)
                                            : NULL);
-  add_string_or_null (builder, "error_message", sms->error_message);
+  hc_http_add_string_or_null (builder, "error_message", sms->error_message);
   json_builder_end_object (builder);
 }
 
@@ -105,22 +83,22 @@ build_appointment (HcServer                  *self,
     return FALSE;
 
   json_builder_begin_object (builder);
-  add_string_or_null (builder, "sid", appointment->sid);
-  add_string_or_null (builder, "status", appointment->status);
-  add_string_or_null (builder, "patient_name", appointment->patient_name);
-  add_string_or_null (builder, "mobile", appointment->mobile);
-  add_time (builder, "start_time", appointment->start_time);
-  add_string_or_null (builder, "provider", appointment->provider);
-  add_string_or_null (builder, "note", appointment->note);
-  add_string_or_null (builder, "visit_url", visit_url);
-  add_time (builder, "visit_code_expires", appointment->visit_code_expires);
+  hc_http_add_string_or_null (builder, "sid", appointment->sid);
+  hc_http_add_string_or_null (builder, "status", appointment->status);
+  hc_http_add_string_or_null (builder, "patient_name", appointment->patient_name);
+  hc_http_add_string_or_null (builder, "mobile", appointment->mobile);
+  hc_http_add_time (builder, "start_time", appointment->start_time);
+  hc_http_add_string_or_null (builder, "provider", appointment->provider);
+  hc_http_add_string_or_null (builder, "note", appointment->note);
+  hc_http_add_string_or_null (builder, "visit_url", visit_url);
+  hc_http_add_time (builder, "visit_code_expires", appointment->visit_code_expires);
   json_builder_set_member_name (builder, "opted_out");
   json_builder_add_boolean_value (builder, hc_store_is_opted_out (self->store,
                                                                   appointment->mobile));
-  add_string_or_null (builder, "created_by", appointment->created_by);
-  add_time (builder, "date_created", appointment->date_created);
-  add_time (builder, "date_updated", appointment->date_updated);
-  add_string_or_null (builder, "url", url);
+  hc_http_add_string_or_null (builder, "created_by", appointment->created_by);
+  hc_http_add_time (builder, "date_created", appointment->date_created);
+  hc_http_add_time (builder, "date_updated", appointment->date_updated);
+  hc_http_add_string_or_null (builder, "url", url);
   json_builder_set_member_name (builder, "messages");
   json_builder_begin_array (builder);
   for (guint i = 0; i < messages->len; i++)

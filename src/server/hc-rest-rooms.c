@@ -26,28 +26,6 @@ static const char * const create_params[] = {
 static const char * const update_params[] = { "Status", NULL };
 
 static void
-add_string_or_null (JsonBuilder *builder,
-                    const char  *name,
-                    const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
-add_time (JsonBuilder *builder,
-          const char  *name,
-          gint64       time)
-{
-  g_autofree char *text = time ? hc_http_format_time (time) : NULL;
-
-  add_string_or_null (builder, name, text);
-}
-
-static void
 build_room (HcServer           *self,
             JsonBuilder        *builder,
             const HcRoomRecord *room)
@@ -59,23 +37,23 @@ build_room (HcServer           *self,
   g_autofree char *rules = g_strconcat (url, "/RecordingRules", NULL);
 
   json_builder_begin_object (builder);
-  add_string_or_null (builder, "sid", room->sid);
-  add_string_or_null (builder, "status", room->status);
-  add_time (builder, "date_created", room->date_created);
-  add_time (builder, "date_updated", room->date_updated);
-  add_string_or_null (builder, "account_sid", self->config->account_sid);
+  hc_http_add_string_or_null (builder, "sid", room->sid);
+  hc_http_add_string_or_null (builder, "status", room->status);
+  hc_http_add_time (builder, "date_created", room->date_created);
+  hc_http_add_time (builder, "date_updated", room->date_updated);
+  hc_http_add_string_or_null (builder, "account_sid", self->config->account_sid);
   json_builder_set_member_name (builder, "enable_turn");
   json_builder_add_boolean_value (builder, TRUE);
-  add_string_or_null (builder, "unique_name", room->unique_name);
-  add_string_or_null (builder, "status_callback", room->status_callback);
-  add_string_or_null (builder, "status_callback_method", "POST");
-  add_time (builder, "end_time", room->end_time);
+  hc_http_add_string_or_null (builder, "unique_name", room->unique_name);
+  hc_http_add_string_or_null (builder, "status_callback", room->status_callback);
+  hc_http_add_string_or_null (builder, "status_callback_method", "POST");
+  hc_http_add_time (builder, "end_time", room->end_time);
   json_builder_set_member_name (builder, "duration");
   if (room->end_time != 0)
     json_builder_add_int_value (builder, room->end_time - room->date_created);
   else
     json_builder_add_null_value (builder);
-  add_string_or_null (builder, "type", room->type);
+  hc_http_add_string_or_null (builder, "type", room->type);
   json_builder_set_member_name (builder, "max_participants");
   json_builder_add_int_value (builder, room->max_participants);
   json_builder_set_member_name (builder, "max_participant_duration");
@@ -88,7 +66,7 @@ build_room (HcServer           *self,
   json_builder_begin_array (builder);
   json_builder_add_string_value (builder, room->video_codec);
   json_builder_end_array (builder);
-  add_string_or_null (builder, "media_region", NULL);
+  hc_http_add_string_or_null (builder, "media_region", NULL);
   json_builder_set_member_name (builder, "audio_only");
   json_builder_add_boolean_value (builder, FALSE);
   json_builder_set_member_name (builder, "empty_room_timeout");
@@ -97,12 +75,12 @@ build_room (HcServer           *self,
   json_builder_add_int_value (builder, 5);
   json_builder_set_member_name (builder, "large_room");
   json_builder_add_boolean_value (builder, FALSE);
-  add_string_or_null (builder, "url", url);
+  hc_http_add_string_or_null (builder, "url", url);
   json_builder_set_member_name (builder, "links");
   json_builder_begin_object (builder);
-  add_string_or_null (builder, "participants", participants);
-  add_string_or_null (builder, "recordings", recordings);
-  add_string_or_null (builder, "recording_rules", rules);
+  hc_http_add_string_or_null (builder, "participants", participants);
+  hc_http_add_string_or_null (builder, "recordings", recordings);
+  hc_http_add_string_or_null (builder, "recording_rules", rules);
   json_builder_end_object (builder);
   json_builder_end_object (builder);
 }
@@ -411,11 +389,11 @@ list_rooms (HcServer          *self,
   json_builder_add_int_value (builder, 0);
   json_builder_set_member_name (builder, "page_size");
   json_builder_add_int_value (builder, page_size);
-  add_string_or_null (builder, "first_page_url", url);
-  add_string_or_null (builder, "previous_page_url", NULL);
-  add_string_or_null (builder, "url", url);
-  add_string_or_null (builder, "next_page_url", NULL);
-  add_string_or_null (builder, "key", "rooms");
+  hc_http_add_string_or_null (builder, "first_page_url", url);
+  hc_http_add_string_or_null (builder, "previous_page_url", NULL);
+  hc_http_add_string_or_null (builder, "url", url);
+  hc_http_add_string_or_null (builder, "next_page_url", NULL);
+  hc_http_add_string_or_null (builder, "key", "rooms");
   json_builder_end_object (builder);
   json_builder_end_object (builder);
   node = json_builder_get_root (builder);

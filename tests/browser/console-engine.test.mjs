@@ -62,7 +62,13 @@ class EnginePeer {
     this.stderr = '';
     this.waiters = new Set();
     this.child = ns.spawn(enginePeerPath(), ['--server', server.origin, '--room', room, '--profile', profile], {
-      env: { ...process.env, HC_TOKEN: token, G_DEBUG: 'fatal-criticals', GSETTINGS_BACKEND: 'memory' },
+      env: {
+        ...process.env, HC_TOKEN: token, G_DEBUG: 'fatal-criticals', GSETTINGS_BACKEND: 'memory',
+        // As the engine's meson tests run it: LeakSanitizer suppressions for
+        // third-party frames, which need full stacks to match.
+        LSAN_OPTIONS: `suppressions=${join(REPO_ROOT, 'tests', 'engine', 'lsan.supp')}:print_suppressions=0`,
+        ASAN_OPTIONS: `${process.env.ASAN_OPTIONS ?? ''}:detect_leaks=1:fast_unwind_on_malloc=0`,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.exit = new Promise((resolvePromise) => this.child.on('exit', (code, signal) => resolvePromise({ code, signal })));

@@ -186,7 +186,9 @@ main (int   argc,
 {
   g_autofree char *server = NULL;
   g_autofree char *room = NULL;
-  g_autofree char *profile = g_strdup ("test-pattern-720p");
+  /* GOption does not free a default it replaces: the default is applied
+   * after parsing. */
+  g_autofree char *profile = NULL;
   int bitrate = 1500;
   GOptionEntry entries[] = {
     { "server", 0, 0, G_OPTION_ARG_STRING, &server, "housecalld's address", "URL" },
@@ -208,6 +210,8 @@ main (int   argc,
       g_printerr ("%s\n", error->message);
       return 2;
     }
+  if (profile == NULL)
+    profile = g_strdup ("test-pattern-720p");
   profiles = g_type_class_ref (HC_TYPE_CAPTURE_PROFILE);
   value = g_enum_get_value_by_nick (profiles, profile);
   if (server == NULL || room == NULL || token == NULL || value == NULL)
