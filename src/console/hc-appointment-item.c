@@ -16,7 +16,6 @@ struct _HcAppointmentItem
   char     *mobile;
   char     *note;
   gint64    start_time;
-  gboolean  cancelled;
   char     *sms_summary;
   gboolean  sms_failed;
 };
@@ -134,8 +133,6 @@ hc_appointment_item_new_from_json (JsonObject *object)
   self->mobile = g_strdup (json_object_get_string_member_with_default (object, "mobile", ""));
   self->note = g_strdup (json_object_get_string_member_with_default (object, "note", ""));
   self->start_time = start ? g_date_time_to_unix (start) : 0;
-  self->cancelled = g_strcmp0 (json_object_get_string_member_with_default (object, "status", ""),
-                               "cancelled") == 0;
   summarize (self, json_object_has_member (object, "messages")
                      ? json_object_get_array_member (object, "messages") : NULL);
   return self;
@@ -176,12 +173,6 @@ hc_appointment_item_get_start_time (HcAppointmentItem *self)
   return self->start_time;
 }
 
-gboolean
-hc_appointment_item_get_cancelled (HcAppointmentItem *self)
-{
-  g_return_val_if_fail (HC_IS_APPOINTMENT_ITEM (self), FALSE);
-  return self->cancelled;
-}
 
 const char *
 hc_appointment_item_get_sms_summary (HcAppointmentItem *self)

@@ -15,7 +15,6 @@ const char        *hc_appointment_item_get_patient_name (HcAppointmentItem *self
 const char        *hc_appointment_item_get_mobile       (HcAppointmentItem *self);
 const char        *hc_appointment_item_get_note         (HcAppointmentItem *self);
 gint64             hc_appointment_item_get_start_time   (HcAppointmentItem *self);
-gboolean           hc_appointment_item_get_cancelled    (HcAppointmentItem *self);
 /* A sentence on the texts: "Invite delivered", "Invite failed: …". */
 const char        *hc_appointment_item_get_sms_summary  (HcAppointmentItem *self);
 gboolean           hc_appointment_item_get_sms_failed   (HcAppointmentItem *self);

@@ -23,7 +23,6 @@ struct _HcQueueEntry
   gint64    id;
   char     *name;
   char     *status;
-  char     *room_sid;
   gint64    start_time;
   gint64    waited;
   gint      verdict;
@@ -68,7 +67,6 @@ hc_queue_entry_finalize (GObject *object)
 
   g_free (self->name);
   g_free (self->status);
-  g_free (self->room_sid);
 
   G_OBJECT_CLASS (hc_queue_entry_parent_class)->finalize (object);
 }
@@ -115,12 +113,10 @@ HcQueueEntry *
 hc_queue_entry_new_from_json (JsonObject *object)
 {
   HcQueueEntry *self = g_object_new (HC_TYPE_QUEUE_ENTRY, NULL);
-  const char *room = json_object_get_string_member_with_default (object, "room_sid", NULL);
 
   self->id = json_object_get_int_member_with_default (object, "id", 0);
   self->name = g_strdup (json_object_get_string_member_with_default (object, "name", ""));
   self->status = g_strdup (json_object_get_string_member_with_default (object, "status", ""));
-  self->room_sid = g_strdup (room);
   self->start_time = parse_time (object, "start_time");
   self->waited = json_object_get_int_member_with_default (object, "waited_seconds", 0);
   self->verdict = (gint) CLAMP (json_object_get_int_member_with_default (object, "verdict", 0), 0, 5);
@@ -144,12 +140,6 @@ hc_queue_entry_get_name (HcQueueEntry *self)
   return self->name;
 }
 
-const char *
-hc_queue_entry_get_status (HcQueueEntry *self)
-{
-  g_return_val_if_fail (HC_IS_QUEUE_ENTRY (self), NULL);
-  return self->status;
-}
 
 gint64
 hc_queue_entry_get_start_time (HcQueueEntry *self)
@@ -193,9 +183,3 @@ hc_queue_entry_get_connected (HcQueueEntry *self)
   return self->connected;
 }
 
-const char *
-hc_queue_entry_get_room_sid (HcQueueEntry *self)
-{
-  g_return_val_if_fail (HC_IS_QUEUE_ENTRY (self), NULL);
-  return self->room_sid;
-}

@@ -12,13 +12,11 @@ G_DECLARE_FINAL_TYPE (HcQueueEntry, hc_queue_entry, HC, QUEUE_ENTRY, GObject)
 HcQueueEntry *hc_queue_entry_new_from_json   (JsonObject   *object);
 gint64        hc_queue_entry_get_id          (HcQueueEntry *self);
 const char   *hc_queue_entry_get_name        (HcQueueEntry *self);
-const char   *hc_queue_entry_get_status      (HcQueueEntry *self);
 gint64        hc_queue_entry_get_start_time  (HcQueueEntry *self);
 gint64        hc_queue_entry_get_waited      (HcQueueEntry *self);
 gint          hc_queue_entry_get_verdict     (HcQueueEntry *self);
 gboolean      hc_queue_entry_get_devices_ok  (HcQueueEntry *self);
 gboolean      hc_queue_entry_get_intake_done (HcQueueEntry *self);
 gboolean      hc_queue_entry_get_connected   (HcQueueEntry *self);
-const char   *hc_queue_entry_get_room_sid    (HcQueueEntry *self);
 
 G_END_DECLS

@@ -269,6 +269,31 @@ set_form_body (SoupMessage *msg,
   soup_message_set_request_body_from_bytes (msg, "application/x-www-form-urlencoded", bytes);
 }
 
+/* Sends an authenticated API request on behalf of @task: @done gets the
+ * parsed answer in an inner task whose user data is @task. */
+static void
+send_api_request (HcSession           *self,
+                  GTask               *task,
+                  const char          *method,
+                  const char          *path,
+                  GHashTable          *form,
+                  GAsyncReadyCallback  done)
+{
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GTask) inner = NULL;
+
+  if (self->token == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not signed in."));
+      return;
+    }
+  msg = api_message (self, method, path);
+  if (form != NULL)
+    set_form_body (msg, form);
+  inner = g_task_new (self, g_task_get_cancellable (task), done, g_object_ref (task));
+  send_request (self, msg, inner);
+}
+
 /* Sign-in */
 
 typedef struct
@@ -593,20 +618,11 @@ hc_session_refresh_rooms_async (HcSession           *self,
                                 gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GTask) inner = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
 
   g_return_if_fail (HC_IS_SESSION (self));
   g_task_set_source_tag (task, hc_session_refresh_rooms_async);
 
-  if (self->token == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not signed in."));
-      return;
-    }
-  msg = api_message (self, "GET", "/v1/Rooms?Status=in-progress");
-  inner = g_task_new (self, cancellable, on_rooms_listed, g_object_ref (task));
-  send_request (self, msg, inner);
+  send_api_request (self, task, "GET", "/v1/Rooms?Status=in-progress", NULL, on_rooms_listed);
 }
 
 gboolean
@@ -644,24 +660,14 @@ hc_session_create_room_async (HcSession           *self,
                               gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GTask) inner = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GHashTable) form = g_hash_table_new (g_str_hash, g_str_equal);
 
   g_return_if_fail (HC_IS_SESSION (self));
   g_task_set_source_tag (task, hc_session_create_room_async);
 
-  if (self->token == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not signed in."));
-      return;
-    }
   if (unique_name != NULL && *unique_name != '\0')
     g_hash_table_insert (form, "UniqueName", (gpointer) unique_name);
-  msg = api_message (self, "POST", "/v1/Rooms");
-  set_form_body (msg, form);
-  inner = g_task_new (self, cancellable, on_room_created, g_object_ref (task));
-  send_request (self, msg, inner);
+  send_api_request (self, task, "POST", "/v1/Rooms", form, on_room_created);
 }
 
 char *
@@ -713,20 +719,11 @@ hc_session_refresh_queue_async (HcSession           *self,
                                 gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GTask) inner = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
 
   g_return_if_fail (HC_IS_SESSION (self));
   g_task_set_source_tag (task, hc_session_refresh_queue_async);
 
-  if (self->token == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not signed in."));
-      return;
-    }
-  msg = api_message (self, "GET", "/v1/WaitingRoom");
-  inner = g_task_new (self, cancellable, on_queue_listed, g_object_ref (task));
-  send_request (self, msg, inner);
+  send_api_request (self, task, "GET", "/v1/WaitingRoom", NULL, on_queue_listed);
 }
 
 gboolean
@@ -811,21 +808,12 @@ hc_session_admit_async (HcSession           *self,
                         gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GTask) inner = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
   g_autofree char *path = g_strdup_printf ("/v1/WaitingRoom/%" G_GINT64_FORMAT "/Admit", entry_id);
 
   g_return_if_fail (HC_IS_SESSION (self));
   g_task_set_source_tag (task, hc_session_admit_async);
 
-  if (self->token == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not signed in."));
-      return;
-    }
-  msg = api_message (self, "POST", path);
-  inner = g_task_new (self, cancellable, on_admitted, g_object_ref (task));
-  send_request (self, msg, inner);
+  send_api_request (self, task, "POST", path, NULL, on_admitted);
 }
 
 char *
@@ -905,20 +893,11 @@ hc_session_refresh_appointments_async (HcSession           *self,
                                        gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GTask) inner = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
 
   g_return_if_fail (HC_IS_SESSION (self));
   g_task_set_source_tag (task, hc_session_refresh_appointments_async);
 
-  if (self->token == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not signed in."));
-      return;
-    }
-  msg = api_message (self, "GET", "/v1/Appointments?status=scheduled");
-  inner = g_task_new (self, cancellable, on_appointments_listed, g_object_ref (task));
-  send_request (self, msg, inner);
+  send_api_request (self, task, "GET", "/v1/Appointments?status=scheduled", NULL, on_appointments_listed);
 }
 
 gboolean
@@ -972,20 +951,9 @@ send_appointment_request (HcSession           *self,
                           gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  g_autoptr(GTask) inner = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
 
   g_task_set_source_tag (task, hc_session_appointment_finish);
-  if (self->token == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, _("Not signed in."));
-      return;
-    }
-  msg = api_message (self, method, path);
-  if (form != NULL)
-    set_form_body (msg, form);
-  inner = g_task_new (self, cancellable, on_appointment_changed, g_object_ref (task));
-  send_request (self, msg, inner);
+  send_api_request (self, task, method, path, form, on_appointment_changed);
 }
 
 void

@@ -427,12 +427,6 @@ hc_janus_process_stop (HcJanusProcess *self)
     }
 }
 
-HcJanusProcessState
-hc_janus_process_get_state (HcJanusProcess *self)
-{
-  g_return_val_if_fail (HC_IS_JANUS_PROCESS (self), HC_JANUS_PROCESS_STOPPED);
-  return self->state;
-}
 
 GPid
 hc_janus_process_get_pid (HcJanusProcess *self)

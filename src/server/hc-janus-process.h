@@ -35,7 +35,6 @@ HcJanusProcess      *hc_janus_process_new        (const HcJanusProcessOptions *o
 gboolean             hc_janus_process_start      (HcJanusProcess  *self,
                                                   GError         **error);
 void                 hc_janus_process_stop       (HcJanusProcess  *self);
-HcJanusProcessState  hc_janus_process_get_state  (HcJanusProcess  *self);
 GPid                 hc_janus_process_get_pid    (HcJanusProcess  *self);
 char                *hc_janus_process_dup_url    (HcJanusProcess  *self);
 guint                hc_janus_process_get_restarts (HcJanusProcess *self);

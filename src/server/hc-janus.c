@@ -508,12 +508,6 @@ hc_janus_is_ready (HcJanus *self)
   return self->session_id != 0;
 }
 
-const char *
-hc_janus_get_url (HcJanus *self)
-{
-  g_return_val_if_fail (HC_IS_JANUS (self), NULL);
-  return self->url;
-}
 
 const char *
 hc_janus_get_secret (HcJanus *self)

@@ -20,7 +20,6 @@ HcJanus     *hc_janus_new             (const char           *url,
 void         hc_janus_connect         (HcJanus              *self);
 void         hc_janus_disconnect      (HcJanus              *self);
 gboolean     hc_janus_is_ready        (HcJanus              *self);
-const char  *hc_janus_get_url         (HcJanus              *self);
 const char  *hc_janus_get_secret      (HcJanus              *self);
 guint        hc_janus_get_load        (HcJanus              *self);
 void         hc_janus_add_load        (HcJanus              *self,

@@ -261,12 +261,6 @@ hc_media_room_get_sid (HcMediaRoom *self)
   return self->sid;
 }
 
-const char *
-hc_media_room_get_video_codec (HcMediaRoom *self)
-{
-  g_return_val_if_fail (HC_IS_MEDIA_ROOM (self), NULL);
-  return self->video_codec;
-}
 
 GPtrArray *
 hc_media_room_get_members (HcMediaRoom *self)

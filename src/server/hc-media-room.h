@@ -14,7 +14,6 @@ G_DECLARE_FINAL_TYPE (HcMediaRoom, hc_media_room, HC, MEDIA_ROOM, GObject)
 HcMediaRoom     *hc_media_room_new               (HcMedia            *media,
                                                   const HcRoomRecord *record);
 const char      *hc_media_room_get_sid           (HcMediaRoom        *self);
-const char      *hc_media_room_get_video_codec   (HcMediaRoom        *self);
 GPtrArray       *hc_media_room_get_members       (HcMediaRoom        *self);
 HcSignalSession *hc_media_room_find_member       (HcMediaRoom        *self,
                                                   const char         *participant_sid);

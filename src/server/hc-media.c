@@ -263,13 +263,6 @@ hc_media_get_room (HcMedia            *self,
   return room;
 }
 
-HcMediaRoom *
-hc_media_lookup_room (HcMedia    *self,
-                      const char *sid)
-{
-  g_return_val_if_fail (HC_IS_MEDIA (self), NULL);
-  return g_hash_table_lookup (self->rooms, sid);
-}
 
 void
 hc_media_room_finished (HcMedia     *self,
@@ -435,12 +428,6 @@ hc_media_unregister_handle (HcMedia *self,
     g_hash_table_remove (self->handles, &handle);
 }
 
-GPid
-hc_media_get_janus_pid (HcMedia *self)
-{
-  g_return_val_if_fail (HC_IS_MEDIA (self), 0);
-  return self->process ? hc_janus_process_get_pid (self->process) : 0;
-}
 
 guint
 hc_media_get_n_servers (HcMedia *self)

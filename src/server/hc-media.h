@@ -23,8 +23,6 @@ void          hc_media_stop               (HcMedia          *self);
 
 HcMediaRoom  *hc_media_get_room           (HcMedia          *self,
                                            const HcRoomRecord *room);
-HcMediaRoom  *hc_media_lookup_room        (HcMedia          *self,
-                                           const char       *sid);
 void          hc_media_room_finished      (HcMedia          *self,
                                            HcMediaRoom      *room);
 
@@ -49,7 +47,6 @@ void          hc_media_register_handle    (HcMedia          *self,
 void          hc_media_unregister_handle  (HcMedia          *self,
                                            guint64           handle);
 
-GPid          hc_media_get_janus_pid      (HcMedia          *self);
 guint         hc_media_get_n_servers      (HcMedia          *self);
 guint         hc_media_get_n_ready        (HcMedia          *self);
 /* Rooms placed on server @index, or G_MAXUINT when there is no such server. */

@@ -747,12 +747,6 @@ hc_server_get_port (HcServer *self)
   return self->port;
 }
 
-GPid
-hc_server_get_janus_pid (HcServer *self)
-{
-  g_return_val_if_fail (HC_IS_SERVER (self), 0);
-  return self->media ? hc_media_get_janus_pid (self->media) : 0;
-}
 
 HcStore *
 hc_server_get_store (HcServer *self)

@@ -19,6 +19,5 @@ gboolean  hc_server_start      (HcServer   *self,
 void      hc_server_stop       (HcServer   *self);
 guint16   hc_server_get_port   (HcServer   *self);
 HcStore  *hc_server_get_store  (HcServer   *self);
-GPid      hc_server_get_janus_pid (HcServer *self);
 
 G_END_DECLS

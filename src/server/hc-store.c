@@ -377,12 +377,6 @@ hc_store_open (const char  *path,
   return g_steal_pointer (&self);
 }
 
-const char *
-hc_store_get_path (HcStore *self)
-{
-  g_return_val_if_fail (HC_IS_STORE (self), NULL);
-  return self->path;
-}
 
 int
 hc_store_get_schema_version (HcStore *self)

@@ -67,7 +67,6 @@ G_DECLARE_FINAL_TYPE (HcStore, hc_store, HC, STORE, GObject)
 
 HcStore          *hc_store_open                  (const char        *path,
                                                   GError           **error);
-const char       *hc_store_get_path              (HcStore           *self);
 int               hc_store_get_schema_version    (HcStore           *self);
 
 gboolean          hc_store_add_provider          (HcStore           *self,
