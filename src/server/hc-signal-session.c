@@ -694,6 +694,16 @@ media_request_stale (MediaRequest *request)
          request->generation != self->media_generation;
 }
 
+/* The subscription an async step works on, or NULL when the world moved on
+ * (socket closed, room left, Janus restarted, unsubscribed). */
+static Subscription *
+live_subscription (MediaRequest *request)
+{
+  if (media_request_stale (request))
+    return NULL;
+  return g_hash_table_lookup (request->self->subscriptions, request->participant);
+}
+
 static void
 fail_publish (MediaRequest *request,
               const GError *error)
@@ -930,8 +940,7 @@ on_subscriber_joined (GObject      *source,
   JsonArray *streams;
   const char *offer;
 
-  if (media_request_stale (request) ||
-      (sub = g_hash_table_lookup (self->subscriptions, request->participant)) == NULL)
+  if ((sub = live_subscription (request)) == NULL)
     goto out;
   jsep = reply ? json_object_get_object_member (reply, "jsep") : NULL;
   offer = jsep ? json_object_get_string_member_with_default (jsep, "sdp", NULL) : NULL;
@@ -985,8 +994,7 @@ on_subscriber_attached (GObject      *source,
   HcSignalSession *remote;
   Subscription *sub;
 
-  if (media_request_stale (request) ||
-      (sub = g_hash_table_lookup (self->subscriptions, request->participant)) == NULL)
+  if ((sub = live_subscription (request)) == NULL)
     {
       if (handle != 0)
         hc_janus_detach (janus, handle);
@@ -1103,8 +1111,7 @@ on_subscriber_started (GObject      *source,
   g_autoptr(JsonBuilder) builder = NULL;
   Subscription *sub;
 
-  if (media_request_stale (request) ||
-      (sub = g_hash_table_lookup (self->subscriptions, request->participant)) == NULL)
+  if ((sub = live_subscription (request)) == NULL)
     goto out;
   if (reply == NULL)
     {
@@ -1169,8 +1176,7 @@ on_configured (GObject      *source,
   g_autoptr(JsonBuilder) builder = NULL;
   Subscription *sub;
 
-  if (media_request_stale (request) ||
-      (sub = g_hash_table_lookup (self->subscriptions, request->participant)) == NULL)
+  if ((sub = live_subscription (request)) == NULL)
     goto out;
   if (reply == NULL)
     {
