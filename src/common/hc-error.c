@@ -61,6 +61,8 @@ static const ErrorInfo error_table[] = {
   { HC_ERROR_MESSAGE_OUT_OF_ORDER, "message-out-of-order", 400 },
   { HC_ERROR_MESSAGE_TOO_LARGE, "message-too-large", 413 },
   { HC_ERROR_AUTH_TIMEOUT, "auth-timeout", 401 },
+  { HC_ERROR_NETWORK_QUALITY_INVALID, "network-quality-invalid", 400 },
+  { HC_ERROR_NETWORK_QUALITY_TOO_FREQUENT, "network-quality-too-frequent", 429 },
 
   { HC_ERROR_VISIT_LINK_INVALID, "visit-link-invalid", 404 },
   { HC_ERROR_NOT_ADMITTED, "not-admitted", 403 },

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "hc-media-room.h"
+#include "hc-network-quality.h"
 #include "hc-protocol.h"
 #include "hc-sdp.h"
 #include "hc-server-private.h"
@@ -18,6 +19,13 @@
 #define CLOSE_ROOM_ENDED    4410
 #define CLOSE_IDLE          4408
 #define CLOSE_REMOVED       4409
+
+/* Network-quality reports (docs/protocol.md): one a second on average, bursts
+ * of three; a participant silent for this long is shown to the others as
+ * level 0 (reconnecting) until it reports again. */
+#define NQ_RATE_PER_SECOND  1.0
+#define NQ_RATE_BURST       3.0
+#define NQ_STALE_SECONDS    6
 
 
 enum {
@@ -85,6 +93,15 @@ struct _HcSignalSession
   HcJanus                 *echo_janus;
   guint64                  echo_handle;
   GPtrArray               *echo_candidates;   /* before the echo handle exists */
+
+  /* Network quality: the last report (level -1 until the first). */
+  gint                     nq_level;
+  HcNetworkQualityReason   nq_reason;
+  gint                     nq_levels[HC_NETWORK_QUALITY_N_KINDS][HC_NETWORK_QUALITY_N_DIRECTIONS];
+  gboolean                 nq_has_kinds;
+  double                   nq_tokens;
+  gint64                   nq_updated;
+  guint                    nq_stale_id;
 };
 
 G_DEFINE_FINAL_TYPE (HcSignalSession, hc_signal_session, G_TYPE_OBJECT)
@@ -220,6 +237,31 @@ hc_signal_session_get_participant_sid (HcSignalSession *self)
   return self->participant_sid;
 }
 
+/* "level", "reason" and, when the client sent them, "audio"/"video" {send, recv}. */
+static void
+add_network_quality (HcSignalSession *self,
+                     JsonBuilder     *builder)
+{
+  static const char *const kinds[] = { "audio", "video" };
+
+  json_builder_set_member_name (builder, "level");
+  json_builder_add_int_value (builder, self->nq_level);
+  json_builder_set_member_name (builder, "reason");
+  json_builder_add_string_value (builder, hc_network_quality_reason_to_string (self->nq_reason));
+  if (!self->nq_has_kinds)
+    return;
+  for (int k = 0; k < HC_NETWORK_QUALITY_N_KINDS; k++)
+    {
+      json_builder_set_member_name (builder, kinds[k]);
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "send");
+      json_builder_add_int_value (builder, self->nq_levels[k][HC_NETWORK_QUALITY_SEND]);
+      json_builder_set_member_name (builder, "recv");
+      json_builder_add_int_value (builder, self->nq_levels[k][HC_NETWORK_QUALITY_RECV]);
+      json_builder_end_object (builder);
+    }
+}
+
 static void
 build_participant (HcSignalSession *self,
                    JsonBuilder     *builder,
@@ -238,6 +280,15 @@ build_participant (HcSignalSession *self,
       json_builder_add_boolean_value (builder, self->audio_muted);
       json_builder_set_member_name (builder, "video_muted");
       json_builder_add_boolean_value (builder, self->video_muted);
+      json_builder_set_member_name (builder, "network_quality");
+      if (self->nq_level < 0)
+        json_builder_add_null_value (builder);
+      else
+        {
+          json_builder_begin_object (builder);
+          add_network_quality (self, builder);
+          json_builder_end_object (builder);
+        }
     }
   json_builder_end_object (builder);
 }
@@ -387,6 +438,9 @@ leave_room (HcSignalSession *self)
 
   unpublish (self, TRUE);
   drop_subscriptions (self, TRUE);
+  g_clear_handle_id (&self->nq_stale_id, g_source_remove);
+  self->nq_level = -1;
+  self->nq_has_kinds = FALSE;
   g_clear_object (&self->janus);
   if (self->media_room != NULL)
     {
@@ -1848,6 +1902,182 @@ hc_signal_session_janus_event (HcSignalSession *self,
     hc_media_room_talking (self->media_room, self->participant_sid, FALSE);
 }
 
+/* network-quality */
+
+static void
+broadcast_network_quality (HcSignalSession *self)
+{
+  g_autoptr(JsonBuilder) builder = begin_reply ("network-quality-changed", NULL);
+  g_autoptr(JsonNode) node = NULL;
+
+  json_builder_set_member_name (builder, "participant");
+  build_participant (self, builder, FALSE);
+  add_network_quality (self, builder);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  if (self->media_room != NULL)
+    hc_media_room_broadcast (self->media_room, node, self);
+}
+
+static gboolean
+on_network_quality_stale (gpointer user_data)
+{
+  HcSignalSession *self = user_data;
+
+  self->nq_stale_id = 0;
+  /* Reports stopped: the others see this participant as reconnecting rather
+   * than frozen at its last level. */
+  if (self->nq_level != 0 || self->nq_reason != HC_NETWORK_QUALITY_REASON_RECONNECTING)
+    {
+      self->nq_level = 0;
+      self->nq_reason = HC_NETWORK_QUALITY_REASON_RECONNECTING;
+      for (int k = 0; k < HC_NETWORK_QUALITY_N_KINDS; k++)
+        for (int d = 0; d < HC_NETWORK_QUALITY_N_DIRECTIONS; d++)
+          self->nq_levels[k][d] = 0;
+      broadcast_network_quality (self);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+read_level (JsonObject *object,
+            const char *name,
+            gint       *level)
+{
+  JsonNode *node = json_object_get_member (object, name);
+  gint64 value;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return FALSE;
+  value = json_node_get_int (node);
+  if (value < 0 || value > 5)
+    return FALSE;
+  *level = (gint) value;
+  return TRUE;
+}
+
+static gboolean
+take_network_quality_token (HcSignalSession *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  self->nq_tokens = MIN (NQ_RATE_BURST, self->nq_tokens + (double) (now - self->nq_updated) *
+                                                          NQ_RATE_PER_SECOND / G_USEC_PER_SEC);
+  self->nq_updated = now;
+  if (self->nq_tokens < 1.0)
+    return FALSE;
+  self->nq_tokens -= 1.0;
+  return TRUE;
+}
+
+static void
+handle_network_quality (HcSignalSession *self,
+                        JsonObject      *message,
+                        const char      *request_id)
+{
+  static const char *const kinds[] = { "audio", "video" };
+  gint levels[HC_NETWORK_QUALITY_N_KINDS][HC_NETWORK_QUALITY_N_DIRECTIONS];
+  gboolean has_kind[HC_NETWORK_QUALITY_N_KINDS] = { FALSE, FALSE };
+  HcNetworkQualityReason reason;
+  g_autoptr(JsonBuilder) builder = NULL;
+  gboolean changed;
+  GPtrArray *members;
+  gint level;
+
+  if (!read_level (message, "level", &level))
+    {
+      send_error (self, HC_ERROR_NETWORK_QUALITY_INVALID, "level must be an integer from 0 to 5",
+                  request_id);
+      return;
+    }
+  if (!hc_network_quality_reason_from_string (hc_protocol_get_string (message, "reason"), &reason) ||
+      (level == 5) != (reason == HC_NETWORK_QUALITY_REASON_NONE))
+    {
+      send_error (self, HC_ERROR_NETWORK_QUALITY_INVALID,
+                  "reason must name why the level is below 5, and be \"none\" at 5", request_id);
+      return;
+    }
+  for (int k = 0; k < HC_NETWORK_QUALITY_N_KINDS; k++)
+    {
+      JsonNode *node = json_object_get_member (message, kinds[k]);
+
+      if (node == NULL)
+        continue;
+      if (!JSON_NODE_HOLDS_OBJECT (node) ||
+          !read_level (json_node_get_object (node), "send", &levels[k][HC_NETWORK_QUALITY_SEND]) ||
+          !read_level (json_node_get_object (node), "recv", &levels[k][HC_NETWORK_QUALITY_RECV]))
+        {
+          send_error (self, HC_ERROR_NETWORK_QUALITY_INVALID,
+                      "audio and video must be {\"send\": 0–5, \"recv\": 0–5}", request_id);
+          return;
+        }
+      has_kind[k] = TRUE;
+    }
+  if (has_kind[0] != has_kind[1])
+    {
+      send_error (self, HC_ERROR_NETWORK_QUALITY_INVALID, "send audio and video levels together",
+                  request_id);
+      return;
+    }
+  if (has_kind[0])
+    {
+      gint worst = 5;
+
+      for (int k = 0; k < HC_NETWORK_QUALITY_N_KINDS; k++)
+        for (int d = 0; d < HC_NETWORK_QUALITY_N_DIRECTIONS; d++)
+          worst = MIN (worst, levels[k][d]);
+      if (worst != level)
+        {
+          send_error (self, HC_ERROR_NETWORK_QUALITY_INVALID,
+                      "level must be the worst of the audio and video levels", request_id);
+          return;
+        }
+    }
+  /* Checked after the content so that a client learns about a bad report
+   * whatever its rate; only well-formed reports spend the allowance. */
+  if (!take_network_quality_token (self))
+    {
+      send_error (self, HC_ERROR_NETWORK_QUALITY_TOO_FREQUENT,
+                  "Report network quality at most once a second", request_id);
+      return;
+    }
+
+  changed = self->nq_level != level || self->nq_reason != reason || self->nq_has_kinds != has_kind[0] ||
+            (has_kind[0] && memcmp (self->nq_levels, levels, sizeof levels) != 0);
+  self->nq_level = level;
+  self->nq_reason = reason;
+  self->nq_has_kinds = has_kind[0];
+  if (has_kind[0])
+    memcpy (self->nq_levels, levels, sizeof levels);
+  g_clear_handle_id (&self->nq_stale_id, g_source_remove);
+  self->nq_stale_id = g_timeout_add_seconds (NQ_STALE_SECONDS, on_network_quality_stale, self);
+  if (changed)
+    broadcast_network_quality (self);
+
+  /* The reply carries everyone's levels: local and remote verbosity 1. */
+  builder = begin_reply ("network-quality-levels", request_id);
+  json_builder_set_member_name (builder, "participants");
+  json_builder_begin_array (builder);
+  members = hc_media_room_get_members (self->media_room);
+  for (guint i = 0; i < members->len; i++)
+    {
+      HcSignalSession *member = g_ptr_array_index (members, i);
+
+      if (member->nq_level < 0)
+        continue;
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "sid");
+      json_builder_add_string_value (builder, member->participant_sid);
+      json_builder_set_member_name (builder, "identity");
+      json_builder_add_string_value (builder, member->claims->identity);
+      add_network_quality (member, builder);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  send_builder (self, builder);
+}
+
 /* Dispatch */
 
 static gboolean
@@ -1914,6 +2144,7 @@ on_message (SoupWebsocketConnection *connection,
                                                       "remove-participant", "end-visit",
                                                       "wait", "leave-queue", "watch-queue",
                                                       "echo-test", "echo-stop",
+                                                      "network-quality",
                                                       NULL }, msg_type))
     send_error (self, HC_ERROR_MESSAGE_UNKNOWN_TYPE, "Unknown message type", request_id);
   else if (self->claims == NULL)
@@ -1986,6 +2217,8 @@ on_message (SoupWebsocketConnection *connection,
     handle_remove_participant (self, message, request_id);
   else if (strcmp (msg_type, "end-visit") == 0)
     handle_end_visit (self, request_id);
+  else if (strcmp (msg_type, "network-quality") == 0)
+    handle_network_quality (self, message, request_id);
 }
 
 static void
@@ -2013,6 +2246,7 @@ on_closed (SoupWebsocketConnection *connection,
   g_clear_handle_id (&self->auth_timeout_id, g_source_remove);
   g_clear_handle_id (&self->expiry_id, g_source_remove);
   g_clear_handle_id (&self->idle_id, g_source_remove);
+  g_clear_handle_id (&self->nq_stale_id, g_source_remove);
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
   /* A waiting patient who went away shows as disconnected. */
   if (self->waiting)
@@ -2027,6 +2261,7 @@ hc_signal_session_dispose (GObject *object)
   g_clear_handle_id (&self->auth_timeout_id, g_source_remove);
   g_clear_handle_id (&self->expiry_id, g_source_remove);
   g_clear_handle_id (&self->idle_id, g_source_remove);
+  g_clear_handle_id (&self->nq_stale_id, g_source_remove);
   if (self->connection != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->connection, self);
@@ -2085,6 +2320,9 @@ hc_signal_session_init (HcSignalSession *self)
   self->rate_tokens = HC_SIGNAL_RATE_BURST;
   self->rate_updated = g_get_monotonic_time ();
   self->last_activity = g_get_monotonic_time ();
+  self->nq_level = -1;
+  self->nq_tokens = NQ_RATE_BURST;
+  self->nq_updated = g_get_monotonic_time ();
 }
 
 HcSignalSession *
