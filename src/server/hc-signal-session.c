@@ -99,6 +99,7 @@ struct _HcSignalSession
   HcNetworkQualityReason   nq_reason;
   gint                     nq_levels[HC_NETWORK_QUALITY_N_KINDS][HC_NETWORK_QUALITY_N_DIRECTIONS];
   gboolean                 nq_has_kinds;
+  gboolean                 nq_audio_only;
   double                   nq_tokens;
   gint64                   nq_updated;
   guint                    nq_stale_id;
@@ -248,6 +249,8 @@ add_network_quality (HcSignalSession *self,
   json_builder_add_int_value (builder, self->nq_level);
   json_builder_set_member_name (builder, "reason");
   json_builder_add_string_value (builder, hc_network_quality_reason_to_string (self->nq_reason));
+  json_builder_set_member_name (builder, "audio_only");
+  json_builder_add_boolean_value (builder, self->nq_audio_only);
   if (!self->nq_has_kinds)
     return;
   for (int k = 0; k < HC_NETWORK_QUALITY_N_KINDS; k++)
@@ -441,6 +444,7 @@ leave_room (HcSignalSession *self)
   g_clear_handle_id (&self->nq_stale_id, g_source_remove);
   self->nq_level = -1;
   self->nq_has_kinds = FALSE;
+  self->nq_audio_only = FALSE;
   g_clear_object (&self->janus);
   if (self->media_room != NULL)
     {
@@ -1980,6 +1984,8 @@ handle_network_quality (HcSignalSession *self,
   gboolean has_kind[HC_NETWORK_QUALITY_N_KINDS] = { FALSE, FALSE };
   HcNetworkQualityReason reason;
   g_autoptr(JsonBuilder) builder = NULL;
+  JsonNode *audio_only_node;
+  gboolean audio_only = FALSE;
   gboolean changed;
   GPtrArray *members;
   gint level;
@@ -2033,6 +2039,18 @@ handle_network_quality (HcSignalSession *self,
           return;
         }
     }
+  audio_only_node = json_object_get_member (message, "audio_only");
+  if (audio_only_node != NULL)
+    {
+      if (!JSON_NODE_HOLDS_VALUE (audio_only_node) ||
+          json_node_get_value_type (audio_only_node) != G_TYPE_BOOLEAN)
+        {
+          send_error (self, HC_ERROR_NETWORK_QUALITY_INVALID, "audio_only must be a boolean",
+                      request_id);
+          return;
+        }
+      audio_only = json_node_get_boolean (audio_only_node);
+    }
   /* Checked after the content so that a client learns about a bad report
    * whatever its rate; only well-formed reports spend the allowance. */
   if (!take_network_quality_token (self))
@@ -2043,10 +2061,12 @@ handle_network_quality (HcSignalSession *self,
     }
 
   changed = self->nq_level != level || self->nq_reason != reason || self->nq_has_kinds != has_kind[0] ||
+            self->nq_audio_only != audio_only ||
             (has_kind[0] && memcmp (self->nq_levels, levels, sizeof levels) != 0);
   self->nq_level = level;
   self->nq_reason = reason;
   self->nq_has_kinds = has_kind[0];
+  self->nq_audio_only = audio_only;
   if (has_kind[0])
     memcpy (self->nq_levels, levels, sizeof levels);
   g_clear_handle_id (&self->nq_stale_id, g_source_remove);

@@ -42,13 +42,13 @@ describe('network-quality relay', () => {
     assert.equal(reply.type, 'network-quality-levels');
     assert.equal(reply.id, 'r1');
     assert.deepEqual(reply.participants, [
-      { sid: a.joined.participant.sid, identity: 'alice', level: 2, reason: 'send-loss', ...kinds },
+      { sid: a.joined.participant.sid, identity: 'alice', level: 2, reason: 'send-loss', audio_only: false, ...kinds },
     ]);
     const changed = await b.next();
     assert.deepEqual(changed, {
       type: 'network-quality-changed',
       participant: { sid: a.joined.participant.sid, identity: 'alice' },
-      level: 2, reason: 'send-loss', ...kinds,
+      level: 2, reason: 'send-loss', audio_only: false, ...kinds,
     });
 
     // The same report again changes nothing: no relay. Bob's report is then
@@ -68,10 +68,21 @@ describe('network-quality relay', () => {
     // A newcomer learns the levels in joined.
     const c = await connectJoined(server, makeToken(server.creds, { identity: 'carol', room: `nq-room-${room}` }), `nq-room-${room}`);
     const byIdentity = Object.fromEntries(c.joined.participants.map((p) => [p.identity, p.network_quality]));
-    assert.deepEqual(byIdentity.alice, { level: 2, reason: 'send-loss', ...kinds });
-    assert.deepEqual(byIdentity.bob, { level: 5, reason: 'none' });
+    assert.deepEqual(byIdentity.alice, { level: 2, reason: 'send-loss', audio_only: false, ...kinds });
+    assert.deepEqual(byIdentity.bob, { level: 5, reason: 'none', audio_only: false });
     for (const ws of [a, b, c])
       ws.close();
+  });
+
+  test('audio_only is relayed: the others learn that a participant dropped its video', async () => {
+    const { a, b } = await pair();
+    assert.equal((await a.request(report('r1', 1, 'send-bandwidth', { audio_only: true }))).type, 'network-quality-levels');
+    const seen = await b.next();
+    assert.equal(seen.type, 'network-quality-changed');
+    assert.equal(seen.audio_only, true);
+    assert.equal(seen.level, 1);
+    a.close();
+    b.close();
   });
 
   test('a participant whose reports stop shows as level 0, reconnecting, until it reports again', async () => {
@@ -107,6 +118,7 @@ describe('network-quality relay', () => {
       { level: 3, reason: 'jitter', audio: { send: 3, recv: 9 }, video: { send: 5, recv: 5 } },
       { level: 3, reason: 'jitter', audio: [3, 5], video: { send: 5, recv: 5 } },
       { level: 2, reason: 'jitter', audio: { send: 3, recv: 5 }, video: { send: 5, recv: 5 } },
+      { level: 1, reason: 'send-bandwidth', audio_only: 'yes' },
     ];
     for (const [i, fields] of bad.entries()) {
       const reply = await a.request({ type: 'network-quality', id: `bad${i}`, ...fields });

@@ -66,6 +66,18 @@ function updateControls() {
   camera.textContent = cameraOn ? 'Camera on' : 'Camera off';
 }
 
+/** "Reconnecting…" while the socket or the media transport is down; "audio
+ * only" while the video is paused for a weak connection. */
+function updateBanner() {
+  const banner = $('banner');
+  const down = call?.state === 'reconnecting' || call?.networkQuality?.level === 0;
+  const text = down ? 'Reconnecting…'
+    : (call?.audioOnly ? 'Your connection is too weak for video: audio only until it improves.' : '');
+  banner.textContent = text;
+  banner.hidden = !text;
+  banner.dataset.kind = down ? 'reconnecting' : (call?.audioOnly ? 'audio-only' : '');
+}
+
 function showCall(inCall) {
   $('join-form').hidden = inCall;
   $('call').hidden = !inCall;
@@ -81,8 +93,11 @@ async function start(options) {
   showError('');
   const { token, room, ...rest } = options;
   call = new Call({ token, room, stage: $('stage'), ...rest });
+  call.on('network-quality', updateBanner);
+  call.on('audio-only', updateBanner);
   call.on('state', (state) => {
     setStatus(STATE_TEXT[state] ?? state);
+    updateBanner();
     if (state === 'joined' || state === 'reconnecting')
       showCall(true);
     if (state === 'ended' || state === 'failed')

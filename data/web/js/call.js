@@ -13,6 +13,7 @@
 // restart never touches the peer connections of the new one.
 
 import { t } from './i18n.js';
+import { inputFromStats, reasonKey, score } from './network-quality.js';
 import { Emitter, SignalingClient, SignalingError, defaultSignalingUrl } from './signaling.js';
 
 /** The publisher's simulcast encodings, lowest first (docs/protocol.md, Media). */
@@ -49,6 +50,25 @@ const PING_INTERVAL_MS = 20000;
  * before trying to subscribe to it anyway. */
 const RESUBSCRIBE_FALLBACK_MS = 3000;
 
+/** Network quality (docs/protocol.md): a sample of getStats() every 2 s,
+ * scored over the last two intervals, reported to the server. */
+const NQ_INTERVAL_MS = 2000;
+const NQ_WINDOW_SAMPLES = 2;
+/** A report unanswered this long counts as missed; this many missed in a row
+ * and the socket is taken for dead (a cut link leaves TCP hanging). */
+const NQ_REPORT_TIMEOUT_MS = 3500;
+const NQ_MISSED_REPORTS_DEAD = 2;
+/** A peer connection "disconnected" this long is rebuilt (a new transport,
+ * so a new ICE negotiation), as a "failed" one is at once. */
+const ICE_DISCONNECTED_GRACE_MS = 4000;
+/** Audio-only fallback: this many samples in a row at level ≤ 1 stop the
+ * video; it is tried again after a pause that doubles each time it fails. */
+const AUDIO_ONLY_AFTER_SAMPLES = 2;
+const VIDEO_RETRY_FIRST_MS = 10000;
+const VIDEO_RETRY_MAX_MS = 120000;
+/** Video that comes back and fails again within this long counts as a failed retry. */
+const VIDEO_RETRY_PROBATION_MS = 10000;
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function candidateJson(candidate) {
@@ -60,6 +80,7 @@ function candidateJson(candidate) {
 function closePc(pc) {
   if (!pc)
     return;
+  pc.onconnectionstatechange = null;
   pc.onicecandidate = null;
   pc.ontrack = null;
   pc.onconnectionstatechange = null;
@@ -88,7 +109,10 @@ function closePc(pc) {
  * published message), 'subscribed' (participant SID), 'participants' (),
  * 'dominant-speaker' (SID or null), 'media-restarted', 'reconnecting'
  * ({attempt, delayMs}), 'ended' ({reason, code, message}: message is the
- * provider's text when reason is 'removed'), 'error' (Error), 'log' (text).
+ * provider's text when reason is 'removed'), 'error' (Error), 'log' (text),
+ * 'network-quality' (this.networkQuality: the local level), 'remote-network-quality'
+ * (a remote's SID: its remote.networkQuality changed), 'audio-only' (boolean:
+ * the video was stopped, or resumed, for a weak connection).
  */
 export class Call extends Emitter {
   #conn = null;          // {signaling, id}: the current WebSocket session
@@ -100,6 +124,14 @@ export class Call extends Emitter {
   #leaving = false;
   #pingTimer = null;
   #reconnecting = false;
+  #nqTimer = null;
+  #nqSamples = [];        // [{send: {id, report}|null, recv: Map SID → {id, report}}], oldest first
+  #nqBusy = false;
+  #nqMissed = 0;
+  #nqLowSamples = 0;
+  #videoRetryMs = VIDEO_RETRY_FIRST_MS;
+  #videoRetryAt = 0;
+  #videoResumedAt = 0;
 
   constructor(options = {}) {
     super();
@@ -138,6 +170,8 @@ export class Call extends Emitter {
     this.lastError = null;
     this.publishError = null;
     this.removedMessage = null;
+    this.networkQuality = null;  // {level, reason, audio: {send, recv}, video: {…}, input}
+    this.audioOnly = false;      // video stopped because the connection is too weak
   }
 
   get signaling() {
@@ -286,6 +320,7 @@ export class Call extends Emitter {
       s.close(1000, 'removed');
     }));
     s.on('trickle', guard(this.#onServerTrickle));
+    s.on('network-quality-changed', guard((message) => this.#setRemoteNetworkQuality(message.participant?.sid, message)));
     s.on('server-error', guard((error) => this.#fail(error)));
     s.on('close', (info) => {
       if (conn === this.#conn)
@@ -306,6 +341,7 @@ export class Call extends Emitter {
       this.#addRemote(p);
     }
     this.#startPing();
+    this.#startNetworkQuality();
     this.#setState('joined');
     this.emit('joined', joined);
     this.emit('participants');
@@ -344,6 +380,7 @@ export class Call extends Emitter {
       return;
     this.#leaving = true;
     clearInterval(this.#pingTimer);
+    clearInterval(this.#nqTimer);
     const conn = this.#conn;
     if (conn?.signaling.isOpen) {
       try {
@@ -368,6 +405,7 @@ export class Call extends Emitter {
     if (this.state === 'ended')
       return;
     clearInterval(this.#pingTimer);
+    clearInterval(this.#nqTimer);
     this.#closeAllMedia();
     for (const remote of this.remotes.values())
       this.#dropRemote(remote);
@@ -473,9 +511,10 @@ export class Call extends Emitter {
     if (video) {
       const simulcast = !this.#isH264 && this.options.simulcast;
       const layers = this.options.simulcastEncodings;
-      const sendEncodings = simulcast
+      const sendEncodings = (simulcast
         ? layers.map((e) => ({ ...e }))
-        : [{ maxBitrate: this.options.singleEncodingMaxBitrate ?? layers[layers.length - 1].maxBitrate }];
+        : [{ maxBitrate: this.options.singleEncodingMaxBitrate ?? layers[layers.length - 1].maxBitrate }])
+        .map((e) => (this.audioOnly ? { ...e, active: false } : e));
       const transceiver = pc.addTransceiver(video, { direction: 'sendonly', streams: [stream], sendEncodings });
       this.#preferCodec(transceiver, this.#isH264 ? 'video/H264' : 'video/VP8');
     }
@@ -530,8 +569,15 @@ export class Call extends Emitter {
     };
     pc.onconnectionstatechange = () => {
       this.#log(`publisher ${pc.connectionState}`);
+      clearTimeout(pub.disconnectedTimer);
       if (pc.connectionState === 'failed' && this.#publisher === pub && this.#isCurrent(conn, epoch))
         this.#queuePublish('ice-failed');
+      else if (pc.connectionState === 'disconnected') {
+        pub.disconnectedTimer = setTimeout(() => {
+          if (pc.connectionState === 'disconnected' && this.#publisher === pub && this.#isCurrent(conn, epoch))
+            this.#queuePublish('ice-disconnected');
+        }, ICE_DISCONNECTED_GRACE_MS);
+      }
     };
     try {
       const offer = await pc.createOffer();
@@ -597,6 +643,7 @@ export class Call extends Emitter {
       layer: null,             // the last configured layer
       fallbackTimer: null,
       tile: null,
+      networkQuality: p.network_quality ?? null,   // {level, reason, audio_only, …} as reported
     };
     this.remotes.set(remote.sid, remote);
     this.#renderRemote(remote);
@@ -677,8 +724,15 @@ export class Call extends Emitter {
     };
     pc.onconnectionstatechange = () => {
       this.#log(`subscription to ${remote.identity} ${pc.connectionState}`);
+      clearTimeout(sub.disconnectedTimer);
       if (pc.connectionState === 'failed' && remote.sub === sub && current())
         this.#queueSubscribe(remote, 'ice-failed');
+      else if (pc.connectionState === 'disconnected') {
+        sub.disconnectedTimer = setTimeout(() => {
+          if (pc.connectionState === 'disconnected' && remote.sub === sub && current())
+            this.#queueSubscribe(remote, 'ice-disconnected');
+        }, ICE_DISCONNECTED_GRACE_MS);
+      }
     };
     try {
       await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
@@ -898,6 +952,199 @@ export class Call extends Emitter {
     }
   }
 
+
+  // -------------------------------------------------------- network quality
+
+  #startNetworkQuality() {
+    if (this.#nqTimer !== null)
+      return;
+    this.#nqTimer = setInterval(() => {
+      if (this.#nqBusy || this.state === 'ended' || this.state === 'failed')
+        return;
+      this.#nqBusy = true;
+      this.#sampleNetworkQuality().catch((error) => this.#log(`network quality: ${error.message}`))
+        .finally(() => { this.#nqBusy = false; });
+    }, NQ_INTERVAL_MS);
+  }
+
+  /** What the video sender tries to send: the sum of its active encodings' caps. */
+  #expectedVideoBps() {
+    const sender = this.#publisher?.pc.getSenders().find((s) => s.track?.kind === 'video');
+    if (!sender || !sender.track?.enabled || this.audioOnly)
+      return 0;
+    const encodings = sender.getParameters().encodings ?? [];
+    return encodings.filter((e) => e.active !== false).reduce((sum, e) => sum + (e.maxBitrate ?? 0), 0);
+  }
+
+  async #sampleNetworkQuality() {
+    const pub = this.#publisher;
+    const sample = { send: null, recv: new Map() };
+    if (pub?.published)
+      sample.send = { pc: pub.pc, report: await pub.pc.getStats() };
+    for (const remote of this.remotes.values()) {
+      if (remote.sub?.subscribed)
+        sample.recv.set(remote.sid, { pc: remote.sub.pc, report: await remote.sub.pc.getStats() });
+    }
+    this.#nqSamples.push(sample);
+    while (this.#nqSamples.length > NQ_WINDOW_SAMPLES + 1)
+      this.#nqSamples.shift();
+    const before = this.#nqSamples[0];
+
+    const transportUp = (pc) => pc && ['connected', 'completed'].includes(pc.iceConnectionState);
+    const connected = this.state === 'joined' && (this.signaling?.isOpen ?? false) &&
+      (!pub || !pub.published || transportUp(pub.pc));
+    const hasVideo = this.#hasVideo && this.cameraEnabled && !this.audioOnly;
+    const input = inputFromStats({
+      connected,
+      // Snapshots of the same peer connection only: a republish starts afresh.
+      send: sample.send && before.send?.pc === sample.send.pc ? { before: before.send.report, after: sample.send.report } : null,
+      recv: [...sample.recv.entries()]
+        .filter(([sid, now]) => before.recv.get(sid)?.pc === now.pc)
+        .map(([sid, now]) => ({ before: before.recv.get(sid).report, after: now.report })),
+      expected: { video: this.#expectedVideoBps() },
+      active: { audio: this.#hasAudio && this.micEnabled, video: hasVideo },
+    });
+    const result = score(input);
+    // Nothing measured yet (the first sample of a peer connection): say nothing.
+    const measured = !connected || before !== sample;
+    if (!measured)
+      return;
+    const nq = { ...result, audio_only: this.audioOnly, input };
+    const changed = this.networkQuality?.level !== nq.level || this.networkQuality?.reason !== nq.reason;
+    this.networkQuality = nq;
+    this.#renderLocal();
+    if (changed)
+      this.#log(`network quality ${nq.level} (${nq.reason})`);
+    this.emit('network-quality', nq);
+    this.#adaptToNetwork(nq);
+    this.#reportNetworkQuality(nq);
+  }
+
+  #reportNetworkQuality(nq) {
+    const conn = this.#conn;
+    if (this.state !== 'joined' || !conn?.signaling.isOpen)
+      return;
+    const fields = { level: nq.level, reason: nq.reason, audio: nq.audio, video: nq.video, audio_only: nq.audio_only };
+    conn.signaling.request('network-quality', fields, { timeoutMs: NQ_REPORT_TIMEOUT_MS }).then((reply) => {
+      if (conn !== this.#conn)
+        return;
+      this.#nqMissed = 0;
+      for (const p of reply.participants ?? [])
+        this.#setRemoteNetworkQuality(p.sid, p);
+    }).catch((error) => {
+      if (conn !== this.#conn)
+        return;
+      if (error.error === 'timeout' && ++this.#nqMissed >= NQ_MISSED_REPORTS_DEAD) {
+        // The server stopped answering: a cut link leaves the socket open
+        // for a long time; closing it starts the reconnect now.
+        this.#log('the server stopped answering: reconnecting');
+        this.#nqMissed = 0;
+        conn.signaling.close(4000, 'no reply');
+      } else if (error.error !== 'timeout' && error.error !== 'closed') {
+        this.#log(`network-quality report refused: ${error.message}`);
+      }
+    });
+  }
+
+  #setRemoteNetworkQuality(sid, message) {
+    const remote = this.remotes.get(sid);
+    if (!remote || typeof message?.level !== 'number')
+      return;
+    const nq = { level: message.level, reason: message.reason ?? 'none', audio_only: Boolean(message.audio_only) };
+    if (remote.networkQuality?.level === nq.level && remote.networkQuality?.reason === nq.reason &&
+        remote.networkQuality?.audio_only === nq.audio_only)
+      return;
+    remote.networkQuality = nq;
+    this.#renderRemote(remote);
+    this.emit('remote-network-quality', sid);
+  }
+
+  /**
+   * A patient whose connection is too weak for video (level ≤ 1 for two
+   * samples in a row) goes audio-only: the video encodings stop, the audio
+   * goes on. Video is tried again after a pause, doubled each time it fails.
+   */
+  #adaptToNetwork(nq) {
+    const now = Date.now();
+    if (!this.audioOnly) {
+      const weak = nq.level === 1 && this.#hasVideo && this.cameraEnabled;
+      this.#nqLowSamples = weak ? this.#nqLowSamples + 1 : 0;
+      if (this.#nqLowSamples >= AUDIO_ONLY_AFTER_SAMPLES) {
+        if (now - this.#videoResumedAt < VIDEO_RETRY_PROBATION_MS)
+          this.#videoRetryMs = Math.min(VIDEO_RETRY_MAX_MS, this.#videoRetryMs * 2);
+        else
+          this.#videoRetryMs = VIDEO_RETRY_FIRST_MS;
+        this.#videoRetryAt = now + this.#videoRetryMs;
+        this.#nqLowSamples = 0;
+        this.#setAudioOnly(true);
+      }
+      return;
+    }
+    if (now >= this.#videoRetryAt && nq.level >= 4) {
+      this.#videoResumedAt = now;
+      this.#setAudioOnly(false);
+    }
+  }
+
+  #setAudioOnly(on) {
+    if (this.audioOnly === on)
+      return;
+    this.audioOnly = on;
+    this.#log(on ? 'connection too weak: audio only' : 'trying video again');
+    const sender = this.#publisher?.pc.getSenders().find((s) => s.track?.kind === 'video');
+    if (sender) {
+      const params = sender.getParameters();
+      for (const encoding of params.encodings ?? [])
+        encoding.active = !on;
+      sender.setParameters(params).catch((error) => this.#log(`audio-only: ${error.message}`));
+    }
+    this.#renderLocal();
+    this.emit('audio-only', on);
+  }
+
+  /** Stops sending video at once, as the fallback does (for tests and a
+   * "save data" choice); null hands the choice back to the fallback. */
+  setAudioOnly(on) {
+    this.#setAudioOnly(Boolean(on));
+    this.#videoRetryAt = on ? Infinity : 0;
+  }
+
+  /** The five bars and the sentence on a tile. */
+  #renderNetworkQuality(tile, nq, whose, name) {
+    let meter = tile.querySelector('.nq');
+    if (!meter) {
+      meter = document.createElement('span');
+      meter.className = 'nq';
+      meter.setAttribute('role', 'img');
+      for (let i = 1; i <= 5; i++) {
+        const bar = document.createElement('i');
+        bar.dataset.bar = String(i);
+        meter.append(bar);
+      }
+      const reason = document.createElement('span');
+      reason.className = 'nq-reason';
+      tile.querySelector('figcaption').append(meter, reason);
+    }
+    const reasonText = nq && nq.level >= 0 ? this.#reasonText(nq, whose, name) : '';
+    meter.hidden = !nq || nq.level < 0;
+    meter.dataset.level = nq ? String(nq.level) : '';
+    meter.setAttribute('aria-label', nq ? t('nq.level', { level: nq.level }) : '');
+    const reasonEl = tile.querySelector('.nq-reason');
+    reasonEl.dataset.reason = nq?.reason ?? '';
+    reasonEl.textContent = reasonText;
+  }
+
+  #reasonText(nq, whose, name) {
+    const parts = [];
+    // The reason only where it matters: below "good".
+    const key = nq.level < 4 || nq.level === 0 ? reasonKey(nq.reason, whose) : null;
+    if (key)
+      parts.push(t(key, { name }));
+    if (nq.audio_only)
+      parts.push(t(whose === 'self' ? 'nq.self.audio-only' : 'nq.remote.audio-only', { name }));
+    return parts.join(' · ');
+  }
+
   // ----------------------------------------------------------------- mute
 
   /** Enables or disables the microphone track, and tells the room. */
@@ -1049,8 +1296,9 @@ export class Call extends Emitter {
     if (video.srcObject !== this.localStream)
       video.srcObject = this.localStream;
     video.setAttribute('aria-label', t('tile.your-camera'));
-    tile.classList.toggle('camera-off', !this.cameraEnabled);
+    tile.classList.toggle('camera-off', !this.cameraEnabled || this.audioOnly);
     tile.querySelector('.badges').textContent = this.micEnabled ? '' : t('tile.muted');
+    this.#renderNetworkQuality(tile, this.networkQuality, 'self', '');
   }
 
   #renderRemote(remote) {
@@ -1064,7 +1312,8 @@ export class Call extends Emitter {
     if (!remote.publishing)
       badges.push(t('tile.no-video'));
     tile.querySelector('.badges').textContent = badges.join(' · ');
-    tile.classList.toggle('camera-off', remote.videoMuted || !remote.publishing);
+    tile.classList.toggle('camera-off', remote.videoMuted || !remote.publishing || Boolean(remote.networkQuality?.audio_only));
+    this.#renderNetworkQuality(tile, remote.networkQuality, 'remote', remote.identity);
   }
 
   #attachRemoteMedia(remote) {

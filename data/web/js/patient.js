@@ -763,6 +763,18 @@ async function startCall(roomName) {
   }
 }
 
+/** The banner above the stage: "Reconnecting…" while the connection is
+ * down (the socket, or the media transport: level 0), else "audio only"
+ * while the video is paused for a weak connection. */
+function updateCallBanner(call) {
+  const banner = $('call-banner');
+  const down = call.state === 'reconnecting' || call.networkQuality?.level === 0;
+  const text = down ? t('call.reconnecting') : (call.audioOnly ? t('call.audio-only') : '');
+  banner.textContent = text;
+  banner.hidden = !text;
+  banner.dataset.kind = down ? 'reconnecting' : (call.audioOnly ? 'audio-only' : '');
+}
+
 function wireCall(call, roomName) {
   call.on('state', (state) => {
     if (app.call !== call)
@@ -771,6 +783,18 @@ function wireCall(call, roomName) {
       announce(t('call.joined'));
     else if (state === 'reconnecting')
       announce(t('call.reconnecting'));
+    updateCallBanner(call);
+    updateCallControls();
+  });
+  call.on('network-quality', () => {
+    if (app.call === call)
+      updateCallBanner(call);
+  });
+  call.on('audio-only', (on) => {
+    if (app.call !== call)
+      return;
+    announce(on ? t('call.audio-only') : t('call.video-resumed'));
+    updateCallBanner(call);
     updateCallControls();
   });
   call.on('ended', ({ reason, message }) => {
