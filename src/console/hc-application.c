@@ -26,8 +26,14 @@ hc_application_quit_action (GSimpleAction *action,
                             gpointer       user_data)
 {
   HcApplication *self = user_data;
+  g_autoptr(GList) windows = NULL;
 
-  g_application_quit (G_APPLICATION (self));
+  /* Close rather than quit outright: a window with a visit in progress leaves it
+   * first (so the server and Janus let go of us at once), then goes; the
+   * application ends with its last window. */
+  windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (self)));
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_close (l->data);
 }
 
 static void

@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include "hc-appointments-window.h"
+#include "hc-call-engine.h"
+#include "hc-call-view.h"
 #include "hc-queue-entry.h"
 #include "hc-room-item.h"
 #include "hc-session.h"
@@ -12,6 +14,7 @@
 #include "hc-window.h"
 
 #include <glib/gi18n.h>
+#include <gst/gst.h>
 
 struct _HcWindow
 {
@@ -32,6 +35,14 @@ struct _HcWindow
   GHashTable      *seen_patients;    /* queue entry ids already announced */
   GtkWindow       *appointments;     /* kept and hidden between uses */
   AdwWindowTitle  *waiting_room_title;
+  GtkStack        *stage_stack;
+  HcCallView      *call_view;
+  GtkStack        *participants_stack;
+  GtkListBox      *participants_list;
+
+  HcCallEngine    *engine;           /* the call on the stage, if any */
+  GCancellable    *call_cancellable;
+  gboolean         closing;          /* the window waits for the call to be left */
 };
 
 G_DEFINE_FINAL_TYPE (HcWindow, hc_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -94,6 +105,12 @@ create_room_row (gpointer item,
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row),
                              gtk_image_new_from_icon_name ("camera-video-symbolic"));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                             gtk_image_new_from_icon_name ("go-next-symbolic"));
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.join-room");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", hc_room_item_get_sid (room));
+  gtk_widget_set_tooltip_text (row, _("Join this visit room"));
   return row;
 }
 
@@ -214,6 +231,409 @@ refresh_rooms (HcWindow *self)
                                   g_object_ref (self));
 }
 
+/* The call. The window owns the engine for as long as a visit is on the stage;
+ * the stage (HcCallView) and the participants panel only show it. */
+
+static void update_call_actions (HcWindow *self);
+
+static void
+describe_participant (HcRemoteParticipant *participant,
+                      AdwActionRow        *row)
+{
+  g_autoptr(GString) state = g_string_new (NULL);
+  int quality = hc_remote_participant_get_network_quality (participant);
+
+  if (hc_remote_participant_get_is_dominant_speaker (participant))
+    g_string_append (state, _("Speaking"));
+  else
+    g_string_append (state, _("Connected"));
+  if (hc_remote_participant_get_audio_muted (participant))
+    g_string_append_printf (state, " · %s", _("microphone off"));
+  if (hc_remote_participant_get_video_muted (participant))
+    g_string_append_printf (state, " · %s", _("camera off"));
+  if (quality >= 0)
+    {
+      /* Translators: network quality, e.g. "connection 4 of 5". */
+      g_autofree char *words = g_strdup_printf (_("connection %d of 5"), quality);
+
+      g_string_append_printf (state, " · %s", words);
+    }
+  adw_action_row_set_subtitle (row, state->str);
+}
+
+static void
+on_row_participant_notify (HcRemoteParticipant *participant,
+                           GParamSpec          *pspec,
+                           AdwActionRow        *row)
+{
+  GtkWidget *mute = g_object_get_data (G_OBJECT (row), "hc-mute-button");
+  gboolean muted = hc_remote_participant_get_audio_muted (participant);
+  g_autofree char *label = NULL;
+
+  describe_participant (participant, row);
+  label = g_strdup_printf (muted ? _("Unmute %s") : _("Mute %s"),
+                           hc_remote_participant_get_identity (participant));
+  gtk_button_set_icon_name (GTK_BUTTON (mute), muted ? "microphone-disabled-symbolic"
+                                                     : "microphone-sensitivity-high-symbolic");
+  gtk_widget_set_tooltip_text (mute, label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (mute), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (mute), "(sb)",
+                                    hc_remote_participant_get_sid (participant), !muted);
+}
+
+static GtkWidget *
+create_participant_row (gpointer item,
+                        gpointer user_data)
+{
+  HcRemoteParticipant *participant = item;
+  const char *name = hc_remote_participant_get_identity (participant);
+  g_autofree char *remove_label = g_strdup_printf (_("Remove %s"), name);
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *mute = gtk_button_new ();
+  GtkWidget *remove = gtk_button_new_from_icon_name ("list-remove-symbolic");
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row),
+                             adw_avatar_new (32, name, TRUE));
+
+  /* Host controls; the server refuses them to anyone but a provider. */
+  gtk_widget_set_valign (mute, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (mute, "flat");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (mute), "win.mute-participant");
+  g_object_set_data (G_OBJECT (row), "hc-mute-button", mute);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), mute);
+
+  gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (remove, "flat");
+  gtk_widget_set_tooltip_text (remove, remove_label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (remove), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  remove_label, -1);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (remove), "win.remove-participant");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (remove), "s",
+                                    hc_remote_participant_get_sid (participant));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), remove);
+
+  on_row_participant_notify (participant, NULL, ADW_ACTION_ROW (row));
+  g_signal_connect_object (participant, "notify", G_CALLBACK (on_row_participant_notify), row, 0);
+  return row;
+}
+
+static void
+update_participants_stack (HcWindow *self)
+{
+  guint n = self->engine ? g_list_model_get_n_items (hc_call_engine_get_participants (self->engine))
+                         : 0;
+
+  gtk_stack_set_visible_child_name (self->participants_stack, n > 0 ? "list" : "empty");
+}
+
+static void
+drop_engine (HcWindow *self)
+{
+  if (self->engine == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->engine, self);
+  g_signal_handlers_disconnect_by_data (hc_call_engine_get_participants (self->engine), self);
+  if (self->participants_list != NULL)
+    gtk_list_box_bind_model (self->participants_list, NULL, NULL, NULL, NULL);
+  if (self->call_view != NULL)
+    hc_call_view_set_engine (self->call_view, NULL);
+  g_clear_object (&self->engine);
+}
+
+static void
+on_call_left (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(HcWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!hc_call_engine_leave_finish (HC_CALL_ENGINE (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
+    g_message ("Leaving the call: %s", error->message);
+  if (self->engine == HC_CALL_ENGINE (source))
+    {
+      drop_engine (self);
+      if (self->stage_stack != NULL)
+        gtk_stack_set_visible_child_name (self->stage_stack, "idle");
+      update_participants_stack (self);
+      update_call_actions (self);
+    }
+  if (self->closing)
+    {
+      GApplication *application = g_application_get_default ();
+
+      self->closing = FALSE;
+      gtk_window_destroy (GTK_WINDOW (self));
+      if (application != NULL)
+        g_application_release (application);
+    }
+}
+
+static void
+leave_call (HcWindow *self)
+{
+  if (self->engine == NULL)
+    return;
+  g_cancellable_cancel (self->call_cancellable);
+  hc_call_engine_leave_async (self->engine, NULL, on_call_left, g_object_ref (self));
+}
+
+static gboolean
+return_to_idle (gpointer user_data)
+{
+  HcWindow *self = user_data;
+  HcCallState state = self->engine ? hc_call_engine_get_state (self->engine) : HC_CALL_STATE_IDLE;
+
+  /* The ended page stays a moment so the provider sees why; then the stage clears. */
+  if (state == HC_CALL_STATE_ENDED || state == HC_CALL_STATE_FAILED)
+    leave_call (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_engine_state (HcWindow *self)
+{
+  HcCallState state = hc_call_engine_get_state (self->engine);
+
+  update_call_actions (self);
+  if (state == HC_CALL_STATE_ENDED || state == HC_CALL_STATE_FAILED)
+    {
+      HcEndReason reason = hc_call_engine_get_end_reason (self->engine);
+
+      if (reason == HC_END_REASON_ROOM_COMPLETED)
+        show_toast (self, _("The visit has ended"));
+      else if (state == HC_CALL_STATE_FAILED && hc_call_engine_get_error (self->engine) != NULL)
+        show_toast (self, hc_call_engine_get_error (self->engine)->message);
+      g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, 3, return_to_idle, g_object_ref (self),
+                                  g_object_unref);
+      if (self->session != NULL)
+        refresh_rooms (self);
+    }
+}
+
+static void
+on_call_joined (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(HcWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* A failure shows on the stage (the engine's state); a cancel is ours. */
+  if (!hc_call_engine_join_finish (HC_CALL_ENGINE (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("Joining the call failed: %s", error->message);
+}
+
+static void
+start_call (HcWindow   *self,
+            const char *room)
+{
+  g_autoptr(HcCallEngine) engine = NULL;
+  const char *token = hc_session_get_token (self->session);
+
+  if (self->engine != NULL)
+    {
+      show_toast (self, _("Leave the current visit before joining another"));
+      return;
+    }
+  if (token == NULL)
+    return;
+
+  /* GStreamer loads its plugin registry here, on the first visit, not at start:
+   * the console opens faster, and a provider who only reads the queue never pays. */
+  gst_init (NULL, NULL);
+  engine = hc_call_engine_new ();
+  hc_call_engine_bind_settings (engine, self->settings);
+  self->engine = g_steal_pointer (&engine);
+  g_signal_connect_object (self->engine, "notify::state", G_CALLBACK (on_engine_state), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (hc_call_engine_get_participants (self->engine), "items-changed",
+                           G_CALLBACK (update_participants_stack), self, G_CONNECT_SWAPPED);
+  gtk_list_box_bind_model (self->participants_list, hc_call_engine_get_participants (self->engine),
+                           create_participant_row, NULL, NULL);
+  hc_call_view_set_engine (self->call_view, self->engine);
+  gtk_stack_set_visible_child_name (self->stage_stack, "call");
+  update_participants_stack (self);
+  update_call_actions (self);
+
+  g_clear_object (&self->call_cancellable);
+  self->call_cancellable = g_cancellable_new ();
+  hc_call_engine_join_async (self->engine, hc_session_get_server_url (self->session), token, room,
+                             self->call_cancellable, on_call_joined, g_object_ref (self));
+}
+
+static void
+update_call_actions (HcWindow *self)
+{
+  HcCallState state = self->engine ? hc_call_engine_get_state (self->engine) : HC_CALL_STATE_IDLE;
+  gboolean in_room = state == HC_CALL_STATE_JOINED || state == HC_CALL_STATE_IN_CALL ||
+                     state == HC_CALL_STATE_RECONNECTING;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-call",
+                                 self->engine != NULL && state != HC_CALL_STATE_ENDED &&
+                                 state != HC_CALL_STATE_FAILED);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.end-visit", in_room);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-microphone", self->engine != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-camera", self->engine != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.mute-participant", in_room);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.remove-participant", in_room);
+}
+
+static void
+join_room_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  start_call (HC_WINDOW (widget), g_variant_get_string (parameter, NULL));
+}
+
+static void
+leave_call_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  leave_call (HC_WINDOW (widget));
+}
+
+static void
+toggle_microphone_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  HcWindow *self = HC_WINDOW (widget);
+
+  if (self->engine != NULL)
+    hc_call_engine_set_microphone_muted (self->engine,
+                                         !hc_call_engine_get_microphone_muted (self->engine));
+}
+
+static void
+toggle_camera_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  HcWindow *self = HC_WINDOW (widget);
+
+  if (self->engine != NULL)
+    hc_call_engine_set_camera_enabled (self->engine,
+                                       !hc_call_engine_get_camera_enabled (self->engine));
+}
+
+static void
+on_host_request_done (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(HcWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!hc_call_engine_host_request_finish (HC_CALL_ENGINE (source), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    show_toast (self, error->message);
+}
+
+static void
+mute_participant_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  HcWindow *self = HC_WINDOW (widget);
+  const char *sid = NULL;
+  gboolean mute = TRUE;
+  HcRemoteParticipant *participant;
+
+  g_variant_get (parameter, "(&sb)", &sid, &mute);
+  if (self->engine == NULL ||
+      (participant = hc_call_engine_find_participant (self->engine, sid)) == NULL)
+    return;
+  hc_call_engine_mute_participant_async (self->engine, participant, mute, self->call_cancellable,
+                                         on_host_request_done, g_object_ref (self));
+}
+
+static void
+on_remove_response (AdwMessageDialog *dialog,
+                    const char       *response,
+                    HcWindow         *self)
+{
+  const char *sid = g_object_get_data (G_OBJECT (dialog), "hc-participant-sid");
+  HcRemoteParticipant *participant;
+
+  if (g_strcmp0 (response, "remove") != 0 || self->engine == NULL ||
+      (participant = hc_call_engine_find_participant (self->engine, sid)) == NULL)
+    return;
+  hc_call_engine_remove_participant_async (self->engine, participant, self->call_cancellable,
+                                           on_host_request_done, g_object_ref (self));
+}
+
+static void
+remove_participant_action (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
+{
+  HcWindow *self = HC_WINDOW (widget);
+  const char *sid = g_variant_get_string (parameter, NULL);
+  HcRemoteParticipant *participant;
+  g_autofree char *heading = NULL;
+  GtkWidget *dialog;
+
+  if (self->engine == NULL ||
+      (participant = hc_call_engine_find_participant (self->engine, sid)) == NULL)
+    return;
+  heading = g_strdup_printf (_("Remove %s?"), hc_remote_participant_get_identity (participant));
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
+                                   _("They leave the visit at once. A guest’s invitation stops working."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "remove", _("_Remove"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "remove",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "hc-participant-sid", g_strdup (sid), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_remove_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_end_visit_response (AdwMessageDialog *dialog,
+                       const char       *response,
+                       HcWindow         *self)
+{
+  if (g_strcmp0 (response, "end") == 0 && self->engine != NULL)
+    hc_call_engine_end_visit_async (self->engine, self->call_cancellable, on_host_request_done,
+                                    g_object_ref (self));
+  else if (g_strcmp0 (response, "leave") == 0)
+    leave_call (self);
+}
+
+static void
+end_visit_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  HcWindow *self = HC_WINDOW (widget);
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("End the Visit for Everyone?"),
+                                   _("Everyone in the visit is disconnected and the visit room closes."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "leave", _("_Leave Only"),
+                                    "end", _("_End Visit"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "end",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "end");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_end_visit_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 on_patient_admitted (GObject      *source,
                      GAsyncResult *result,
@@ -229,9 +649,11 @@ on_patient_admitted (GObject      *source,
         show_toast (self, error->message);
       return;
     }
+  if (self->session == NULL)
+    return;
   show_toast (self, _("The patient was let in to the visit room"));
-  if (self->session != NULL)
-    refresh_rooms (self);
+  refresh_rooms (self);
+  start_call (self, room);
 }
 
 static void
@@ -379,7 +801,27 @@ new_room_action (GtkWidget  *widget,
 static gboolean
 hc_window_close_request (GtkWindow *window)
 {
-  save_window_state (HC_WINDOW (window));
+  HcWindow *self = HC_WINDOW (window);
+
+  save_window_state (self);
+
+  /* Closing during a visit leaves it first: the server and Janus let go of us
+   * at once instead of waiting for a timeout. The window hides meanwhile and
+   * the application stays until the goodbye is done. */
+  if (self->engine != NULL)
+    {
+      if (!self->closing)
+        {
+          GApplication *application = g_application_get_default ();
+
+          self->closing = TRUE;
+          if (application != NULL)
+            g_application_hold (application);
+          gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
+          leave_call (self);
+        }
+      return TRUE;
+    }
 
   return GTK_WINDOW_CLASS (hc_window_parent_class)->close_request (window);
 }
@@ -391,6 +833,9 @@ hc_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_cancellable_cancel (self->call_cancellable);
+  g_clear_object (&self->call_cancellable);
+  drop_engine (self);
   g_clear_pointer (&self->appointments, gtk_window_destroy);
   /* Requests in flight hold the window; their results must not reach the
    * widgets once the template is gone. */
@@ -441,12 +886,32 @@ hc_window_class_init (HcWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HcWindow, queue_heading);
   gtk_widget_class_bind_template_child (widget_class, HcWindow, rooms_heading);
   gtk_widget_class_bind_template_child (widget_class, HcWindow, waiting_room_title);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, stage_stack);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, call_view);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, participants_stack);
+  gtk_widget_class_bind_template_child (widget_class, HcWindow, participants_list);
 
   gtk_widget_class_install_action (widget_class, "win.sign-out", NULL, sign_out_action);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "win.new-room", NULL, new_room_action);
   gtk_widget_class_install_action (widget_class, "win.admit", "x", admit_action);
   gtk_widget_class_install_action (widget_class, "win.appointments", NULL, appointments_action);
+  gtk_widget_class_install_action (widget_class, "win.join-room", "s", join_room_action);
+  gtk_widget_class_install_action (widget_class, "win.leave-call", NULL, leave_call_action);
+  gtk_widget_class_install_action (widget_class, "win.end-visit", NULL, end_visit_action);
+  gtk_widget_class_install_action (widget_class, "win.toggle-microphone", NULL,
+                                   toggle_microphone_action);
+  gtk_widget_class_install_action (widget_class, "win.toggle-camera", NULL, toggle_camera_action);
+  gtk_widget_class_install_action (widget_class, "win.mute-participant", "(sb)",
+                                   mute_participant_action);
+  gtk_widget_class_install_action (widget_class, "win.remove-participant", "s",
+                                   remove_participant_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_d, GDK_CONTROL_MASK,
+                                       "win.toggle-microphone", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK,
+                                       "win.toggle-camera", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.end-visit", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_a,
                                        GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.appointments", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.refresh", NULL);
@@ -458,7 +923,10 @@ static void
 hc_window_init (HcWindow *self)
 {
   g_type_ensure (HC_TYPE_SIGN_IN_PAGE);
+  g_type_ensure (HC_TYPE_CALL_VIEW);
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_stack_set_visible_child_name (self->participants_stack, "empty");
+  update_call_actions (self);
   self->cancellable = g_cancellable_new ();
   self->seen_patients = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
 

@@ -12,28 +12,18 @@
 # usage: ui-sign-in.py HOUSECALL HOUSECALLD OUTPUT-DIR
 
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
-import urllib.request
-import base64
-import json
-from datetime import datetime, timedelta, timezone
 
 CONSOLE_G_DEBUG = os.environ.pop('G_DEBUG', None)
 
-import gi  # noqa: E402
-
-gi.require_version('Atspi', '2.0')
-gi.require_version('GdkPixbuf', '2.0')
-from gi.repository import Atspi, GdkPixbuf, GLib  # noqa: E402
-
-TIMEOUT = 60.0
-PASSWORD = 'a long and good password'
+import hcui  # noqa: E402
+from hcui import (Atspi, PASSWORD, api, app_windows, bail_out, check_in_patient,  # noqa: E402
+                  describe_tree, find, find_in_app, focus_window, report, screenshot,
+                  start_housecalld, wait_for, xdotool)
 
 CHECKS = [
     'housecalld starts with a provider account',
@@ -50,202 +40,6 @@ CHECKS = [
     'Ctrl+Q quits with exit status 0',
 ]
 
-number = 0
-failures = 0
-
-
-def report(passed, description, diagnostics=''):
-    global number, failures
-    number += 1
-    if not passed:
-        failures += 1
-    print('%s %d - %s' % ('ok' if passed else 'not ok', number, description))
-    for line in diagnostics.splitlines():
-        print('# ' + line)
-    sys.stdout.flush()
-    return passed
-
-
-def bail_out(reason):
-    print('Bail out! ' + reason)
-    sys.exit(1)
-
-
-def children(accessible):
-    try:
-        count = accessible.get_child_count()
-    except GLib.Error:
-        return
-    for i in range(count):
-        try:
-            child = accessible.get_child_at_index(i)
-        except GLib.Error:
-            continue
-        if child is not None:
-            yield child
-
-
-def find(accessible, role, name=None, pattern=None):
-    for child in children(accessible):
-        try:
-            child_role = child.get_role()
-            child_name = child.get_name()
-        except GLib.Error:
-            continue
-        if (role is None or child_role == role) and (name is None or child_name == name) and \
-           (pattern is None or re.search(pattern, child_name or '')):
-            return child
-        found = find(child, role, name, pattern)
-        if found is not None:
-            return found
-    return None
-
-
-def describe_tree(accessible, depth=0):
-    try:
-        lines = ['%s%s %r' % ('  ' * depth, accessible.get_role_name(), accessible.get_name())]
-    except GLib.Error:
-        return []
-    for child in children(accessible):
-        lines.extend(describe_tree(child, depth + 1))
-    return lines
-
-
-def app_windows(process):
-    desktop = Atspi.get_desktop(0)
-    for app in children(desktop):
-        try:
-            if app.get_process_id() != process.pid:
-                continue
-        except GLib.Error:
-            continue
-        yield from children(app)
-
-
-def wait_for(predicate, timeout=TIMEOUT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.1)
-    return None
-
-
-def find_in_app(process, role, name=None, pattern=None):
-    for window in app_windows(process):
-        try:
-            if (role is None or window.get_role() == role) and \
-               (name is None or window.get_name() == name) and \
-               (pattern is None or re.search(pattern, window.get_name() or '')):
-                return window
-        except GLib.Error:
-            continue
-        found = find(window, role, name, pattern)
-        if found is not None:
-            return found
-    return None
-
-
-def xdotool(*args):
-    subprocess.run(['xdotool', *args], check=True, capture_output=True)
-
-
-def focus_window(process, name, timeout=20):
-    """Gives @name the keyboard focus (there is no window manager); bounded."""
-    def search():
-        result = subprocess.run(['xdotool', 'search', '--onlyvisible', '--name', '^%s$' % name],
-                                capture_output=True, text=True)
-        return result.stdout.split()
-    ids = wait_for(search, timeout)
-    if ids:
-        subprocess.run(['xdotool', 'windowfocus', ids[-1]], capture_output=True, timeout=10)
-        time.sleep(0.2)
-
-
-def screenshot(path):
-    time.sleep(0.5)
-    subprocess.run(['import', '-window', 'root', path], check=True)
-    pixbuf = GdkPixbuf.Pixbuf.new_from_file(path)
-    pixels = pixbuf.get_pixels()
-    stride, channels = pixbuf.get_rowstride(), pixbuf.get_n_channels()
-    colours = set()
-    for y in range(0, pixbuf.get_height(), 4):
-        for x in range(0, pixbuf.get_width(), 4):
-            offset = y * stride + x * channels
-            colours.add(bytes(pixels[offset:offset + 3]))
-    return len(colours)
-
-
-def start_housecalld(binary, data_dir):
-    os.makedirs(data_dir, exist_ok=True)
-    subprocess.run([binary, '--data-dir', data_dir, 'user', 'add', 'doctor'],
-                   input=PASSWORD + '\n', text=True, check=True, capture_output=True,
-                   timeout=30)
-    # Texts go to a gateway that is down, and housecalld gives up at once:
-    # the console must show a failed text and why.
-    token = os.path.join(data_dir, 'twilio-token')
-    with open(token, 'w') as f:
-        f.write('abcdefghijklmnopqrstuvwxyz012345\n')
-    os.chmod(token, 0o600)
-    config = os.path.join(data_dir, 'housecalld.conf')
-    with open(config, 'w') as f:
-        f.write('[sms]\ngateway = twilio\nfrom = +14155550100\ntwilio-url = http://127.0.0.1:9\n'
-                'twilio-account-sid = AC0123456789abcdef0123456789abcdef\n'
-                'twilio-auth-token-file = %s\nmax-attempts = 1\n' % token)
-    log = open(os.path.join(data_dir, 'housecalld.log'), 'w+')
-    process = subprocess.Popen([binary, '--config', config, '--data-dir', data_dir,
-                                '--listen', '127.0.0.1:0'],
-                               stdout=log, stderr=subprocess.STDOUT)
-
-    def port():
-        log.seek(0)
-        match = re.search(r'Listening on port (\d+)', log.read())
-        return int(match.group(1)) if match else None
-
-    found = wait_for(lambda: port() or (process.poll() is not None and -1), 30)
-    if not found or found == -1:
-        log.seek(0)
-        return process, None, log.read()
-    return process, found, ''
-
-
-def api(url, method, path, data=None, auth=None, form=False):
-    headers = {}
-    body = None
-    if data is not None:
-        if form:
-            body = urllib.parse.urlencode(data).encode()
-            headers['Content-Type'] = 'application/x-www-form-urlencoded'
-        else:
-            body = json.dumps(data).encode()
-            headers['Content-Type'] = 'application/json'
-    if auth is not None:
-        headers['Authorization'] = auth
-    req = urllib.request.Request(url + path, data=body, method=method, headers=headers)
-    with urllib.request.urlopen(req, timeout=20) as response:
-        text = response.read().decode()
-        return json.loads(text) if text else None
-
-
-def check_in_patient(url, data_dir):
-    """An appointment for the doctor, and the patient checking in as the
-    patient app does."""
-    sid = open(os.path.join(data_dir, 'api-key-sid')).read().strip()
-    secret = open(os.path.join(data_dir, 'api-key-secret')).read().strip()
-    basic = 'Basic ' + base64.b64encode(('%s:%s' % (sid, secret)).encode()).decode()
-    start = (datetime.now(timezone.utc) + timedelta(minutes=10)).strftime('%Y-%m-%dT%H:%M:%SZ')
-    appointment = api(url, 'POST', '/v1/Appointments',
-                      {'patient_name': 'Jane Doe', 'mobile': '+14155550123',
-                       'start_time': start, 'provider': 'doctor'}, basic, form=True)
-    code = appointment['visit_url'].split('/v/')[1]
-    api(url, 'POST', '/v1/Visits/%s/CheckIn' % code,
-        {'name': 'Jane Doe', 'consent': True, 'copay_acknowledged': True,
-         'preflight': {'verdict': 4, 'camera': True, 'microphone': True}})
-    login = api(url, 'POST', '/v1/login', {'username': 'doctor', 'password': PASSWORD}, form=True)
-    return 'Bearer ' + login['token']
-
-
 def main():
     if len(sys.argv) != 4:
         bail_out('usage: ui-sign-in.py HOUSECALL HOUSECALLD OUTPUT-DIR')
@@ -258,7 +52,19 @@ def main():
     server = None
     process = None
     try:
-        server, port, log = start_housecalld(housecalld, os.path.join(work, 'data'))
+        data_dir = os.path.join(work, 'data')
+        os.makedirs(data_dir)
+        # Texts go to a gateway that is down, and housecalld gives up at once:
+        # the console must show a failed text and why.
+        token = os.path.join(data_dir, 'twilio-token')
+        with open(token, 'w') as f:
+            f.write('abcdefghijklmnopqrstuvwxyz012345\n')
+        os.chmod(token, 0o600)
+        server, port, log = start_housecalld(
+            housecalld, data_dir,
+            '[sms]\ngateway = twilio\nfrom = +14155550100\ntwilio-url = http://127.0.0.1:9\n'
+            'twilio-account-sid = AC0123456789abcdef0123456789abcdef\n'
+            'twilio-auth-token-file = %s\nmax-attempts = 1\n' % token)
         if not report(port is not None, CHECKS[0], log):
             bail_out('no housecalld')
         url = 'http://127.0.0.1:%d' % port
@@ -267,7 +73,9 @@ def main():
         settings_dir = os.path.join(work, 'config', 'glib-2.0', 'settings')
         os.makedirs(settings_dir)
         with open(os.path.join(settings_dir, 'keyfile'), 'w') as keyfile:
-            keyfile.write("[org/housecall/Console]\nserver-url='%s'\nusername='doctor'\n" % url)
+            # Admitting starts the visit: a generated picture, as there is no camera.
+            keyfile.write("[org/housecall/Console]\nserver-url='%s'\nusername='doctor'\n"
+                          "capture-profile='test-pattern-360p'\n" % url)
         env = dict(os.environ)
         env['GSETTINGS_BACKEND'] = 'keyfile'
         env['XDG_CONFIG_HOME'] = os.path.join(work, 'config')
@@ -427,7 +235,7 @@ def main():
                     p.kill()
                     p.wait()
         shutil.rmtree(work, ignore_errors=True)
-    return 1 if failures else 0
+    return 1 if hcui.failures else 0
 
 
 if __name__ == '__main__':

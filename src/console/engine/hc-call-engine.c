@@ -2167,6 +2167,103 @@ hc_call_engine_pin_participant (HcCallEngine        *self,
   update_featured (self);
 }
 
+static void
+on_host_request_done (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+
+  reply = hc_signaling_client_request_finish (HC_SIGNALING_CLIENT (source), result, &error);
+  if (reply == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* Host controls go to the server, which alone decides whether this token may
+ * use them; the result tells the caller what the server said. */
+static void
+send_host_request (HcCallEngine        *self,
+                   const char          *type,
+                   JsonObject          *fields,
+                   GCancellable        *cancellable,
+                   GAsyncReadyCallback  callback,
+                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, send_host_request);
+  if (self->client == NULL || self->local_sid == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                               "Not in a call");
+      return;
+    }
+  hc_signaling_client_request_async (self->client, type, fields, cancellable,
+                                     on_host_request_done, g_steal_pointer (&task));
+}
+
+void
+hc_call_engine_mute_participant_async (HcCallEngine        *self,
+                                       HcRemoteParticipant *participant,
+                                       gboolean             mute,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_autoptr(JsonObject) fields = json_object_new ();
+
+  g_return_if_fail (HC_IS_CALL_ENGINE (self));
+  g_return_if_fail (HC_IS_REMOTE_PARTICIPANT (participant));
+
+  json_object_set_string_member (fields, "participant", hc_remote_participant_get_sid (participant));
+  json_object_set_boolean_member (fields, "mute", !!mute);
+  send_host_request (self, "mute-participant", fields, cancellable, callback, user_data);
+}
+
+void
+hc_call_engine_remove_participant_async (HcCallEngine        *self,
+                                         HcRemoteParticipant *participant,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_autoptr(JsonObject) fields = json_object_new ();
+
+  g_return_if_fail (HC_IS_CALL_ENGINE (self));
+  g_return_if_fail (HC_IS_REMOTE_PARTICIPANT (participant));
+
+  json_object_set_string_member (fields, "participant", hc_remote_participant_get_sid (participant));
+  send_host_request (self, "remove-participant", fields, cancellable, callback, user_data);
+}
+
+void
+hc_call_engine_end_visit_async (HcCallEngine        *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(JsonObject) fields = json_object_new ();
+
+  g_return_if_fail (HC_IS_CALL_ENGINE (self));
+
+  send_host_request (self, "end-visit", fields, cancellable, callback, user_data);
+}
+
+gboolean
+hc_call_engine_host_request_finish (HcCallEngine  *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == send_host_request, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 guint
 hc_call_engine_get_keyframes_routed (HcCallEngine *self,
                                      guint         layer)

@@ -96,6 +96,26 @@ void          hc_call_engine_set_tile_visible         (HcCallEngine         *sel
 void          hc_call_engine_pin_participant          (HcCallEngine         *self,
                                                        HcRemoteParticipant  *participant);
 
+/* Host controls (the server allows them to providers only): mute or unmute a
+ * participant's audio, remove a participant, end the visit for everyone. */
+void          hc_call_engine_mute_participant_async   (HcCallEngine         *self,
+                                                       HcRemoteParticipant  *participant,
+                                                       gboolean              mute,
+                                                       GCancellable         *cancellable,
+                                                       GAsyncReadyCallback   callback,
+                                                       gpointer              user_data);
+void          hc_call_engine_remove_participant_async (HcCallEngine         *self,
+                                                       HcRemoteParticipant  *participant,
+                                                       GCancellable         *cancellable,
+                                                       GAsyncReadyCallback   callback,
+                                                       gpointer              user_data);
+void          hc_call_engine_end_visit_async          (HcCallEngine         *self,
+                                                       GCancellable         *cancellable,
+                                                       GAsyncReadyCallback   callback,
+                                                       gpointer              user_data);
+gboolean      hc_call_engine_host_request_finish      (HcCallEngine         *self,
+                                                       GAsyncResult         *result,
+                                                       GError              **error);
 /* For diagnostics and tests: keyframe requests from the network that reached the
  * encoder of @layer since publishing started. */
 guint         hc_call_engine_get_keyframes_routed     (HcCallEngine         *self,
