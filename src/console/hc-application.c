@@ -115,6 +115,22 @@ hc_application_activate (GApplication *application)
   gtk_window_present (window);
 }
 
+/* Runs in the process that was started, before it registers on the bus or
+ * opens a display: --version works anywhere, even over ssh. */
+static int
+hc_application_handle_local_options (GApplication *application,
+                                     GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("housecall %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+
+  return G_APPLICATION_CLASS (hc_application_parent_class)->handle_local_options (application,
+                                                                                 options);
+}
+
 static void
 hc_application_shutdown (GApplication *application)
 {
@@ -147,19 +163,40 @@ hc_application_class_init (HcApplicationClass *klass)
 
   app_class->startup = hc_application_startup;
   app_class->activate = hc_application_activate;
+  app_class->handle_local_options = hc_application_handle_local_options;
 }
+
+static const GOptionEntry main_options[] = {
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
+  { NULL }
+};
 
 static void
 hc_application_init (HcApplication *self)
 {
   self->session = hc_session_new ();
+
+  g_application_add_main_option_entries (G_APPLICATION (self), main_options);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("The Housecall provider console: the waiting "
+                                              "room, video visits and interpreters."));
+  g_application_set_option_context_description (G_APPLICATION (self),
+                                                _("Settings are in the GSettings schema "
+                                                  "org.housecall.Console; see housecall(1)."));
 }
 
 HcApplication *
 hc_application_new (const char        *application_id,
                     GApplicationFlags  flags)
 {
+  const char *localedir = g_getenv ("HOUSECALL_LOCALEDIR");
+
   g_return_val_if_fail (application_id != NULL, NULL);
+
+  /* Running from the build tree (and in the UI tests), the catalogues are the
+   * ones the build made, not the installed ones. */
+  if (localedir != NULL && *localedir != '\0')
+    bindtextdomain (GETTEXT_PACKAGE, localedir);
 
   /* The resources live under one path whatever the application id, so that the
    * development build (….Devel) finds the same templates and shortcuts window. */

@@ -345,14 +345,17 @@ describe('i18n', () => {
     assert.equal(i18n.chooseLanguage(['en-GB']), 'en');
     assert.equal(i18n.chooseLanguage(['xx-YY', 'en']), 'en');
     assert.equal(i18n.chooseLanguage([]), 'en');
-    // With a Spanish table, es-MX would pick it: simulate one.
-    i18n.MESSAGES.es = { 'waiting.next': 'Usted es el siguiente.' };
+    assert.equal(i18n.chooseLanguage(['es-MX', 'en']), 'es');
+    assert.equal(i18n.chooseLanguage(['fr-CA']), 'fr');
+    assert.equal(i18n.chooseLanguage(['de', 'fr-FR', 'es']), 'fr');
+    // A partial table falls back to English key by key: simulate one.
+    i18n.MESSAGES.eo = { 'waiting.next': 'Vi estas la sekva.' };
     try {
-      assert.equal(i18n.chooseLanguage(['es-MX', 'en']), 'es');
-      assert.equal(i18n.t('waiting.next', {}, 'es'), 'Usted es el siguiente.');
-      assert.equal(i18n.t('waiting.leave', {}, 'es'), 'Leave the waiting room', 'a missing translation falls back to English');
+      assert.equal(i18n.chooseLanguage(['eo-XX', 'en']), 'eo');
+      assert.equal(i18n.t('waiting.next', {}, 'eo'), 'Vi estas la sekva.');
+      assert.equal(i18n.t('waiting.leave', {}, 'eo'), 'Leave the waiting room', 'a missing translation falls back to English');
     } finally {
-      delete i18n.MESSAGES.es;
+      delete i18n.MESSAGES.eo;
     }
   });
 

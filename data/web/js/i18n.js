@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 //
 // Every string the patient web app shows, in one table per language, and
-// t(key, params) to look them up. English is complete; another language is
-// added as one more table under MESSAGES (e.g. `es`, `fr`) and is chosen
-// from the browser's languages (navigator.languages) by chooseLanguage().
+// t(key, params) to look them up. English is here; Spanish and French are in
+// i18n-es.js and i18n-fr.js (complete: tests/browser/i18n-unit.test.mjs), and
+// one is chosen from the browser's languages (navigator.languages) by
+// chooseLanguage(). Another language is one more file and one more line in
+// MESSAGES.
 // A key missing from that table falls back to English, so a partial
 // translation never shows a raw key.
 //
@@ -15,7 +17,12 @@
 // Nothing here touches the DOM or `navigator` when the module is loaded, so
 // Node's test runner imports it as it is (tests/browser/preflight-unit.test.mjs).
 
+import { ES } from './i18n-es.js';
+import { FR } from './i18n-fr.js';
+
 export const MESSAGES = {
+  es: ES,
+  fr: FR,
   en: {
     // The page
     'app.name': 'Housecall',

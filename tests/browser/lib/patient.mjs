@@ -130,9 +130,11 @@ export class PatientPage extends Participant {
   /**
    * Opens /v/@code. @initScript (a function, with @initArg) runs in every
    * document before the page's own scripts, after the recording one.
+   * @locale is the browser's language (navigator.languages, Accept-Language);
+   * null leaves Chromium's own (its --lang).
    */
-  async open({ code, viewport = { width: 1280, height: 800 }, isMobile = false, hasTouch = false, initScript, initArg } = {}) {
-    this.context = await this.browser.newContext({ viewport, isMobile, hasTouch, locale: 'en-US' });
+  async open({ code, viewport = { width: 1280, height: 800 }, isMobile = false, hasTouch = false, initScript, initArg, locale = 'en-US' } = {}) {
+    this.context = await this.browser.newContext({ viewport, isMobile, hasTouch, ...(locale ? { locale } : {}) });
     if (webFromDisk()) {
       await serveWebFromDisk(this.context, this.server.origin);
       // As housecalld does: the patient app for every /v/<code>.
