@@ -45,6 +45,7 @@ const { values: opts } = parseArgs({
     seconds: { type: 'string', default: '60' },
     warmup: { type: 'string', default: '15' },
     renderer: { type: 'string', default: 'cairo' },
+    console: { type: 'string', default: 'real' },
     tiny: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
   },
@@ -63,6 +64,14 @@ function consolePath() {
   if (process.env.HC_BENCH_CONSOLE)
     return resolve(process.env.HC_BENCH_CONSOLE);
   return join(dirname(binaryPath()), '..', '..', 'bench', 'hc-bench-console');
+}
+
+function buildDir() {
+  return join(dirname(binaryPath()), '..', '..');
+}
+
+function housecallPath() {
+  return process.env.HC_HOUSECALL ? resolve(process.env.HC_HOUSECALL) : join(buildDir(), 'src', 'console', 'housecall');
 }
 
 function log(...args) {
@@ -87,6 +96,8 @@ class ConsoleSide {
     this.lines = [];
     this.stderr = '';
     this.waiters = new Set();
+    if (ns === null)
+      return;
     const args = ['-a', '-s', '-screen 0 1280x800x24 -nolisten tcp', 'dbus-run-session', '--',
                   consolePath(), '--server', server.origin, '--room', room];
     if (stamp)
@@ -98,14 +109,20 @@ class ConsoleSide {
     this.child = ns.spawn('xvfb-run', args, {
       env: { ...process.env, HC_TOKEN: server.token({ identity: 'drbench', room }),
              GSETTINGS_BACKEND: 'memory', GDK_BACKEND: 'x11', GSK_RENDERER: opts.renderer,
-             NO_AT_BRIDGE: '1', LC_ALL: 'C.UTF-8' },
+             LC_ALL: 'C.UTF-8' },
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
+    this.attach();
+  }
+
+  attach() {
     this.exit = new Promise((r) => this.child.on('exit', (code, signal) => r({ code, signal })));
     this.child.stderr.setEncoding('utf8');
     this.child.stderr.on('data', (c) => {
       this.stderr += c;
+      if (this.stderr.length > 200000)
+        this.stderr = this.stderr.slice(-100000);
     });
     createInterface({ input: this.child.stdout }).on('line', (line) => {
       let m;
@@ -115,11 +132,16 @@ class ConsoleSide {
         return;
       }
       this.lines.push(m);
-      if (m.event === 'phase' || m.event === 'failed')
-        log('console', JSON.stringify(m));
+      if (m.event !== 'stats' && m.event !== 'g2g')
+        log('console', JSON.stringify(m).slice(0, 300));
       for (const w of [...this.waiters])
         w(m);
     });
+  }
+
+  /** hc-bench-console and Xvfb. */
+  measuredPids() {
+    return descendants(this.child.pid).filter((p) => /^(hc-bench-consol|Xvfb)$/.test(commOf(p)));
   }
 
   get pid() {
@@ -162,6 +184,40 @@ class ConsoleSide {
       }, 10000);
       await this.exit;
       clearTimeout(timer);
+    }
+  }
+}
+
+/** The real `housecall` under its own Xvfb and session bus, inside @ns, driven by
+ * bench/console-call.py: it signs in, a patient checks in, it clicks Admit. */
+class RealConsole extends ConsoleSide {
+  constructor(ns, server) {
+    super(null);
+    this.child = ns.spawn(join(HERE, '..', 'tests', 'console', 'run-under-xvfb.sh'),
+      ['/usr/bin/python3', join(HERE, 'console-call.py'), housecallPath(), binaryPath(),
+       server.origin, server.dataDir], {
+        env: { ...process.env, GSETTINGS_SCHEMA_DIR: join(buildDir(), 'data'),
+               GSK_RENDERER: opts.renderer, LC_ALL: 'C.UTF-8' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true,
+      });
+    this.attach();
+  }
+
+  /** housecall and Xvfb: the console and the display server drawing its window. */
+  measuredPids() {
+    return descendants(this.child.pid).filter((p) => /^(housecall|Xvfb)$/.test(commOf(p)));
+  }
+
+  async stop() {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.send('quit');
+      await Promise.race([this.exit, sleep(40000)]);
+      try {
+        process.kill(-this.child.pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
     }
   }
 }
@@ -267,6 +323,17 @@ async function teardown({ ns, server }) {
 /** Both sides in @room, each decoding the other. Resolves { consoleSide, page, browser }. */
 async function call(env, room, { stamp = false } = {}) {
   const browser = await launchChromium(env.ns, { name: 'bench', toneFile: env.tone });
+  if (opts.console === 'real' && !stamp) {
+    const consoleSide = new RealConsole(env.ns, env.server);
+    const admitted = await consoleSide.waitFor('admitted', (m) => m.event === 'admitted' || m.event === 'failed', 120000);
+    if (admitted.event !== 'admitted')
+      throw new Error(`console: ${JSON.stringify(admitted)}\n${consoleSide.stderr.slice(-1500)}`);
+    const page = await openPage(browser, env.server, { stamp: false, readStamps: false });
+    await startPage(page, admitted.room);
+    const consoleSid = (snap) => snap.remotes?.[0]?.sid ?? null;
+    const snap = await page.waitDecoding(consoleSid, { timeoutMs: 60000, what: 'Chromium decoding the console' });
+    return { consoleSide, page, browser, consoleSid: consoleSid(snap) };
+  }
   const consoleSide = new ConsoleSide(env.ns, env.server, room, { stamp, readStamps: stamp, joinNow: true });
   const inCall = await consoleSide.waitFor('in the call', (m) => m.event === 'in-call' || m.event === 'failed', 60000);
   if (inCall.event !== 'in-call')
@@ -305,13 +372,12 @@ async function cpuMode(env) {
     const c = await call(env, room);
     try {
       await sleep(warmup * 1000);
-      const consolePids = descendants(c.consoleSide.pid);
+      const consolePids = c.consoleSide.measuredPids();
       const chromiumPids = nsPids(env.ns, /chromium/);
-      const split = (pids, re) => pids.filter((p) => re.test(commOf(p)));
       const groups = {
         console: consolePids,
-        consoleApp: split(consolePids, /hc-bench-consol/),
-        xvfb: split(consolePids, /Xvfb/),
+        consoleApp: consolePids.filter((p) => commOf(p) !== 'Xvfb'),
+        xvfb: consolePids.filter((p) => commOf(p) === 'Xvfb'),
         chromium: chromiumPids,
       };
       const load0 = loadavg();
@@ -333,6 +399,23 @@ async function cpuMode(env) {
       const end = Object.fromEntries(Object.entries(groups).map(([k, p]) => [k, treeSample(p)]));
       const cpu = Object.fromEntries(Object.keys(groups).map((k) => [k, end[k].cpu - start[k].cpu]));
       const shape = await mediaShape(c);
+      if (process.env.HC_BENCH_SHOTS)
+        await c.page.page.screenshot({ path: join(process.env.HC_BENCH_SHOTS, `chromium-run${run}.png`) }).catch(() => {});
+      if (c.consoleSide instanceof RealConsole) {
+        // What the console showed at the end: a screenshot of its display.
+        const shot = join(makeTempDir('hc-bench-shot-'), `console-run${run}.png`);
+        c.consoleSide.send(`shot ${shot}`);
+        await c.consoleSide.waitFor('a screenshot', (m) => m.event === 'shot' && m.path === shot, 30000)
+          .then(() => console.log(`  screenshot of the console: ${process.env.HC_BENCH_SHOTS ? join(process.env.HC_BENCH_SHOTS, `console-run${run}.png`) : shot}`))
+          .catch(() => {});
+        if (process.env.HC_BENCH_SHOTS)
+          execFileSync('cp', [shot, join(process.env.HC_BENCH_SHOTS, `console-run${run}.png`)]);
+        if (opts.verbose) {
+          c.consoleSide.send('log');
+          const logged = await c.consoleSide.waitFor('its log', (m) => m.event === 'log', 10000).catch(() => null);
+          log('console output:\n', logged?.text);
+        }
+      }
       const r = { run, elapsed, cpu, peak, load0: load0.text, load1: loadavg().text, shape };
       results.push(r);
       console.log(`run ${run}: ${elapsed.toFixed(0)} s steady state; load ${r.load0} → ${r.load1}`);
@@ -491,7 +574,9 @@ if (!existsSync(consolePath())) {
   console.log(`no hc-bench-console at ${consolePath()}: ninja -C <build> bench/hc-bench-console, or set HC_BENCH_CONSOLE`);
   process.exit(0);
 }
-console.log(`call bench, mode ${mode}: ${new Date().toISOString()}, load ${loadavg().text}; console side: hc-bench-console (engine in a GTK window, GSK_RENDERER=${opts.renderer}) under Xvfb`);
+const consoleKind = opts.console === 'real' && mode === 'cpu'
+  ? 'the real housecall (signed in, Admit clicked)' : 'hc-bench-console (the call engine in a GTK window)';
+console.log(`call bench, mode ${mode}: ${new Date().toISOString()}, load ${loadavg().text}; console side: ${consoleKind}, GSK_RENDERER=${opts.renderer}, under Xvfb`);
 const env = await setup();
 try {
   if (mode === 'cpu')
