@@ -365,6 +365,24 @@ async function mediaShape(c) {
   };
 }
 
+/** Frame counters of both sides: what Chromium decodes of the console and sends (mean
+ * over its layers), and what the console shows (hc-bench-console only). Under CPU
+ * contention the encoders and decoders drop frames, so CPU seconds alone would flatter
+ * whoever drops most. */
+async function frameCounts(c) {
+  const snap = await c.page.snapshot();
+  const inbound = Object.values(snap.stats?.inbound ?? {})[0] ?? {};
+  const out = await c.page.evaluate(async () => (await window.housecall.call.stats()).outbound ?? {})
+    .catch(() => ({}));
+  const layers = Object.values(out);
+  const consoleStats = [...c.consoleSide.lines].reverse().find((m) => m.event === 'stats');
+  return {
+    chromiumDecodes: inbound.framesDecoded ?? NaN,
+    chromiumSends: layers.length ? layers.reduce((a, l) => a + (l.framesSent ?? 0), 0) / layers.length : NaN,
+    consoleShows: consoleStats ? consoleStats.frames : NaN,
+  };
+}
+
 async function cpuMode(env) {
   const results = [];
   for (let run = 1; run <= runs; run++) {
@@ -380,6 +398,7 @@ async function cpuMode(env) {
         xvfb: consolePids.filter((p) => commOf(p) === 'Xvfb'),
         chromium: chromiumPids,
       };
+      const frames0 = await frameCounts(c);
       const load0 = loadavg();
       const start = Object.fromEntries(Object.entries(groups).map(([k, p]) => [k, treeSample(p)]));
       const peak = Object.fromEntries(Object.keys(groups).map((k) => [k, { rss: 0, pss: 0 }]));
@@ -397,6 +416,8 @@ async function cpuMode(env) {
       }
       const elapsed = (Date.now() - t0) / 1000;
       const end = Object.fromEntries(Object.entries(groups).map(([k, p]) => [k, treeSample(p)]));
+      const frames1 = await frameCounts(c);
+      const fps = Object.fromEntries(Object.keys(frames1).map((k) => [k, (frames1[k] - frames0[k]) / elapsed]));
       const cpu = Object.fromEntries(Object.keys(groups).map((k) => [k, end[k].cpu - start[k].cpu]));
       const shape = await mediaShape(c);
       if (process.env.HC_BENCH_SHOTS)
@@ -416,13 +437,15 @@ async function cpuMode(env) {
           log('console output:\n', logged?.text);
         }
       }
-      const r = { run, elapsed, cpu, peak, load0: load0.text, load1: loadavg().text, shape };
+      const r = { run, elapsed, cpu, peak, fps, load0: load0.text, load1: loadavg().text, shape };
       results.push(r);
       console.log(`run ${run}: ${elapsed.toFixed(0)} s steady state; load ${r.load0} → ${r.load1}`);
       console.log(`  console tree   CPU ${cpu.console.toFixed(1)} s (app ${cpu.consoleApp.toFixed(1)} s, Xvfb ${cpu.xvfb.toFixed(1)} s), peak RSS ${fmtMB(peak.console.rss)}, peak PSS ${fmtMB(peak.console.pss)} (app alone: RSS ${fmtMB(peak.consoleApp.rss)})`);
       console.log(`  Chromium tree  CPU ${cpu.chromium.toFixed(1)} s (${groups.chromium.length} processes), peak RSS ${fmtMB(peak.chromium.rss)}, peak PSS ${fmtMB(peak.chromium.pss)}`);
       console.log(`  ratios console/Chromium: CPU ${(cpu.console / cpu.chromium).toFixed(2)} (app alone ${(cpu.consoleApp / cpu.chromium).toFixed(2)}), RSS ${(peak.console.rss / peak.chromium.rss).toFixed(2)}, PSS ${(peak.console.pss / peak.chromium.pss).toFixed(2)}`);
       console.log(`  media: Chromium receives the console at ${shape.chromiumReceives}; the console receives Chromium at ${shape.consoleReceives}`);
+      console.log(`  frames/s in the window: Chromium decodes the console ${fps.chromiumDecodes.toFixed(1)}, Chromium sends ${fps.chromiumSends.toFixed(1)} per layer (mean of 3)` +
+        (Number.isFinite(fps.consoleShows) ? `, the console shows Chromium ${fps.consoleShows.toFixed(1)}` : ''));
       log('Chromium outbound', shape.chromiumSends);
     } finally {
       await hangUp(c);
@@ -438,6 +461,8 @@ async function cpuMode(env) {
   console.log(`  Chromium CPU ${m((r) => r.cpu.chromium).toFixed(1)} s [${spread((r) => r.cpu.chromium)}] (${(100 * m((r) => r.cpu.chromium) / seconds).toFixed(0)} % of a core)`);
   console.log(`  console peak RSS ${fmtMB(m((r) => r.peak.console.rss))}, PSS ${fmtMB(m((r) => r.peak.console.pss))}; Chromium peak RSS ${fmtMB(m((r) => r.peak.chromium.rss))}, PSS ${fmtMB(m((r) => r.peak.chromium.pss))}`);
   console.log(`  ratio CPU ${m((r) => r.cpu.console / r.cpu.chromium).toFixed(2)} [${spread((r) => r.cpu.console / r.cpu.chromium)}] (target ≤ 0.5), app alone ${m((r) => r.cpu.consoleApp / r.cpu.chromium).toFixed(2)}`);
+  console.log(`  frames/s: Chromium decodes the console ${m((r) => r.fps.chromiumDecodes).toFixed(1)}, Chromium sends ${m((r) => r.fps.chromiumSends).toFixed(1)} per layer` +
+    (Number.isFinite(m((r) => r.fps.consoleShows)) ? `, the console shows Chromium ${m((r) => r.fps.consoleShows).toFixed(1)}` : ''));
   console.log(`  ratio RSS ${m((r) => r.peak.console.rss / r.peak.chromium.rss).toFixed(2)} [${spread((r) => r.peak.console.rss / r.peak.chromium.rss)}], PSS ${m((r) => r.peak.console.pss / r.peak.chromium.pss).toFixed(2)} (target ≤ 0.4)`);
 }
 

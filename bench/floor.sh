@@ -8,42 +8,60 @@
 # two threads on the top layer), and a 720p decode to RGBA (the console decodes the
 # other side's 720p and converts it for GTK; here it decodes its own top layer).
 #
-#   bench/floor.sh [--seconds 60] [--runs 3] [--tiny]
+#   bench/floor.sh [--seconds 60] [--runs 3] [--variant full] [--tiny]
 #
+# Variants, to see where the floor's time goes: full (the floor), source (the test
+# pattern alone), encode (the three encodings, no decode), cpu16 (the floor with
+# cpu-used 16, libvpx's fastest realtime setting, instead of the console's 8).
+#
+# The queues do not drop: every one of the frames is encoded (and the top layer decoded),
+# so the CPU seconds are the price of a fixed amount of work even on a busy machine
+# (the console, live, drops frames when starved; call-bench.mjs prints its frame rates).
 # Prints CPU seconds (user+system), CPU % of one core and peak RSS per run, the median,
 # and the load average at the start of each run. Asserts nothing.
 set -uo pipefail
 
 seconds=60
 runs=3
+variant=full
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
+    --variant) variant="$2"; shift 2 ;;
     --tiny) seconds=1; runs=1; shift ;;
-    *) echo "usage: $0 [--seconds S] [--runs N] [--tiny]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--seconds S] [--runs N] [--variant full|source|encode|cpu16] [--tiny]" >&2; exit 2 ;;
   esac
 done
 
 frames=$((seconds * 24))
-enc="deadline=1 cpu-used=8 keyframe-max-dist=240 lag-in-frames=0 buffer-size=1000 \
+cpu_used=8
+[ "$variant" = cpu16 ] && cpu_used=16
+enc="deadline=1 cpu-used=$cpu_used keyframe-max-dist=240 lag-in-frames=0 buffer-size=1000 \
 buffer-initial-size=500 buffer-optimal-size=600 undershoot=95 max-quantizer=56 \
 end-usage=cbr error-resilient=default"
+decode="h. ! queue ! vp8dec ! videoconvert ! video/x-raw,format=RGBA ! fakesink sync=false"
+[ "$variant" = encode ] && decode=""
 pipeline="videotestsrc is-live=true pattern=ball num-buffers=$frames !
   video/x-raw,format=I420,width=1280,height=720,framerate=24/1,pixel-aspect-ratio=1/1 !
-  queue max-size-buffers=2 leaky=downstream ! tee name=t
-  t. ! queue max-size-buffers=2 leaky=downstream ! videoscale ! videoconvert !
+  queue ! tee name=t
+  t. ! queue ! videoscale ! videoconvert !
        video/x-raw,width=1280,height=720 ! vp8enc $enc target-bitrate=1050000 threads=2 !
        tee name=h ! queue ! fakesink sync=false
-       h. ! queue ! vp8dec ! videoconvert ! video/x-raw,format=RGBA ! fakesink sync=false
-  t. ! queue max-size-buffers=2 leaky=downstream ! videoscale ! videoconvert !
+       $decode
+  t. ! queue ! videoscale ! videoconvert !
        video/x-raw,width=640,height=360 ! vp8enc $enc target-bitrate=330000 threads=1 !
        fakesink sync=false
-  t. ! queue max-size-buffers=2 leaky=downstream ! videoscale ! videoconvert !
+  t. ! queue ! videoscale ! videoconvert !
        video/x-raw,width=320,height=180 ! vp8enc $enc target-bitrate=120000 threads=1 !
        fakesink sync=false"
 
-echo "floor: bare pipeline, ${seconds} s of live 720p24, ${runs} run(s); $(date -u +%FT%TZ)"
+if [ "$variant" = source ]; then
+  pipeline="videotestsrc is-live=true pattern=ball num-buffers=$frames !
+  video/x-raw,format=I420,width=1280,height=720,framerate=24/1,pixel-aspect-ratio=1/1 ! fakesink sync=false"
+fi
+
+echo "floor ($variant): bare pipeline, ${seconds} s of live 720p24, ${runs} run(s); $(date -u +%FT%TZ)"
 cpus=()
 for run in $(seq "$runs"); do
   load="$(cut -d' ' -f1-3 /proc/loadavg)"
