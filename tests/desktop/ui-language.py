@@ -17,7 +17,7 @@ import tempfile
 CONSOLE_G_DEBUG = os.environ.pop('G_DEBUG', None)
 
 from uitest import (Atspi, Tap, console_env, describe_app, find_in_app,  # noqa: E402
-                    focus_window, quit_console, screenshot_window, start_console, stop,
+                    focus_window, names_in_app, quit_console, screenshot_window, start_console, stop,
                     wait_for, xdotool)
 
 # What each language must show, and the English it replaces.
@@ -58,8 +58,9 @@ def run(tap, console, localedir, lang, want, output, work):
     process, log = start_console(console, env, os.path.join(work, lang + '.log'))
     try:
         button = wait_for(lambda: find_in_app(process, Atspi.Role.PUSH_BUTTON, want['sign_in']))
-        missing = [l for l in want['labels'] if find_in_app(process, None, l) is None]
-        english = [e for e in ENGLISH if find_in_app(process, None, e) is not None]
+        names = names_in_app(process)
+        missing = [l for l in want['labels'] if l not in names]
+        english = [e for e in ENGLISH if e in names]
         log.seek(0)
         tap.report(button is not None and not missing and not english,
                    'missing %r, English left %r\n%s\n%s'
@@ -80,7 +81,8 @@ def run(tap, console, localedir, lang, want, output, work):
         if prefs is not None:
             focus_window(want['preferences'])
             xdotool('key', 'Escape')
-            wait_for(lambda: find_in_app(process, None, want['server_address']) is None, 10)
+            wait_for(lambda: find_in_app(process, Atspi.Role.FRAME, want['preferences']) is None
+                     and find_in_app(process, Atspi.Role.DIALOG, want['preferences']) is None, 10)
 
         focus_window('Housecall')
         xdotool('key', '--clearmodifiers', 'ctrl+question')

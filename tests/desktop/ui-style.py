@@ -51,7 +51,9 @@ def open_preferences(process):
 def close_window(process, name):
     focus_window(name)
     xdotool('key', 'Escape')
-    wait_for(lambda: find_in_app(process, None, name) is None, 20)
+    # The window, not the menu item of the same name.
+    wait_for(lambda: find_in_app(process, Atspi.Role.FRAME, name) is None and
+             find_in_app(process, Atspi.Role.DIALOG, name) is None, 20)
 
 
 def run(tap, console, scheme, output, work, statuses):

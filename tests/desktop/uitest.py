@@ -73,6 +73,13 @@ def matches(accessible, role, name, pattern):
         (pattern is None or re.search(pattern, a_name or '') is not None)
 
 
+def showing(accessible):
+    try:
+        return accessible.get_state_set().contains(Atspi.StateType.SHOWING)
+    except GLib.Error:
+        return False
+
+
 def find(accessible, role=None, name=None, pattern=None):
     for child in children(accessible):
         if matches(child, role, name, pattern):
@@ -111,12 +118,30 @@ def app_windows(process):
         yield from children(app)
 
 
+def names_in_app(process):
+    """Every accessible name in the windows on screen, in one walk of the tree
+    (each node is a D-Bus round trip)."""
+    names = set()
+    for window in app_windows(process):
+        if showing(window):
+            for node in find_all(window):
+                try:
+                    names.add(node.get_name())
+                except GLib.Error:
+                    pass
+    return names
+
+
 def describe_app(process):
     return '\n'.join(line for w in app_windows(process) for line in describe_tree(w))
 
 
 def find_in_app(process, role=None, name=None, pattern=None):
+    """Searches the windows on screen (GTK 4.8 marks only windows as showing,
+    so a hidden stack page is still searched; a closed window is not)."""
     for window in app_windows(process):
+        if not showing(window):
+            continue
         if matches(window, role, name, pattern):
             return window
         found = find(window, role, name, pattern)

@@ -4,7 +4,7 @@
 # usage: tests/desktop/update-screenshots.sh BUILD-DIR
 #
 # Copies the window screenshots the UI tests took (meson test -C BUILD-DIR
-# ui-admin ui-style) into data/screenshots/, the pictures the AppStream
+# ui-main-window ui-admin) into data/screenshots/, the pictures the AppStream
 # metainfo shows. Run it after a change to how the console looks, look at
 # the pictures, and commit them; tests/check-metainfo.py checks that each
 # one the metainfo names is there, at the size it says.
@@ -17,7 +17,7 @@ shots="$build/tests/desktop"
 
 copy () {
   if [ ! -s "$shots/$1" ]; then
-    echo "missing $shots/$1: run meson test -C $build ui-admin ui-style first" >&2
+    echo "missing $shots/$1: run meson test -C $build ui-main-window ui-admin first" >&2
     exit 1
   fi
   cp "$shots/$1" "$out/$2"
@@ -25,6 +25,7 @@ copy () {
 }
 
 mkdir -p "$out"
+copy ui-main-window/main-window.png main-window.png
+copy ui-main-window/main-window-dark.png main-window-dark.png
 copy ui-admin/override-sign-in.png sign-in.png
-copy ui-style/sign-in-dark.png sign-in-dark.png
 copy ui-admin/locked-preferences.png preferences-locked.png
