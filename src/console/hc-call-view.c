@@ -66,7 +66,7 @@ static void
 sync_tile (HcParticipantTile   *tile,
            HcRemoteParticipant *participant)
 {
-  hc_participant_tile_set_name (tile, hc_remote_participant_get_identity (participant));
+  hc_participant_tile_set_name (tile, hc_remote_participant_get_name (participant));
   hc_participant_tile_set_paintable (tile, hc_remote_participant_get_paintable (participant));
   hc_participant_tile_set_audio_muted (tile, hc_remote_participant_get_audio_muted (participant));
   hc_participant_tile_set_video_muted (tile, hc_remote_participant_get_video_muted (participant));
@@ -170,7 +170,7 @@ rebuild_thumbnails (HcCallView *self)
         continue;
       tile = hc_participant_tile_new ();
       hc_participant_tile_set_role_label (HC_PARTICIPANT_TILE (tile), _("Thumbnail"));
-      gtk_widget_set_size_request (tile, 192, 108);
+      hc_participant_tile_set_natural_size (HC_PARTICIPANT_TILE (tile), 192, 108);
       gtk_widget_add_css_class (tile, "thumbnail");
       g_signal_connect (tile, "map", G_CALLBACK (on_tile_mapped), NULL);
       g_signal_connect (tile, "unmap", G_CALLBACK (on_tile_unmapped), NULL);
@@ -540,6 +540,7 @@ hc_call_view_init (HcCallView *self)
 
   hc_participant_tile_set_role_label (self->large_tile, _("Main speaker"));
   hc_participant_tile_set_role_label (self->preview_tile, _("Your camera"));
+  hc_participant_tile_set_natural_size (self->preview_tile, 192, 108);
   hc_participant_tile_set_name (self->preview_tile, _("You"));
   g_signal_connect (self->large_tile, "map", G_CALLBACK (on_tile_mapped), NULL);
   g_signal_connect (self->large_tile, "unmap", G_CALLBACK (on_tile_unmapped), NULL);

@@ -26,6 +26,8 @@ struct _HcParticipantTile
   gboolean      video_muted;
   gboolean      speaking;
   int           network_quality;
+  int           natural_width;   /* 0: as big as the video */
+  int           natural_height;
 };
 
 G_DEFINE_FINAL_TYPE (HcParticipantTile, hc_participant_tile, GTK_TYPE_WIDGET)
@@ -79,6 +81,50 @@ update_picture (HcParticipantTile *self)
   gtk_widget_set_visible (self->avatar, !show_video);
 }
 
+/* Small tiles (the preview, thumbnails) ask for a fixed size whatever the
+ * video's; the large tile takes what the stage gives it. Every child covers
+ * the tile, placed by its own alignment. */
+static void
+hc_participant_tile_measure (GtkWidget      *widget,
+                             GtkOrientation  orientation,
+                             int             for_size,
+                             int            *minimum,
+                             int            *natural,
+                             int            *minimum_baseline,
+                             int            *natural_baseline)
+{
+  HcParticipantTile *self = HC_PARTICIPANT_TILE (widget);
+  int fixed = orientation == GTK_ORIENTATION_HORIZONTAL ? self->natural_width : self->natural_height;
+
+  *minimum = *natural = 0;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      int child_min = 0;
+      int child_nat = 0;
+
+      if (!gtk_widget_should_layout (child))
+        continue;
+      gtk_widget_measure (child, orientation, -1, &child_min, &child_nat, NULL, NULL);
+      *minimum = MAX (*minimum, child_min);
+      *natural = MAX (*natural, child_nat);
+    }
+  if (fixed > 0)
+    *natural = MAX (*minimum, fixed);
+}
+
+static void
+hc_participant_tile_size_allocate (GtkWidget *widget,
+                                   int        width,
+                                   int        height,
+                                   int        baseline)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (gtk_widget_should_layout (child))
+      gtk_widget_size_allocate (child, &(GtkAllocation) { 0, 0, width, height }, -1);
+}
+
 static void
 hc_participant_tile_dispose (GObject *object)
 {
@@ -110,7 +156,8 @@ hc_participant_tile_class_init (HcParticipantTileClass *klass)
   object_class->dispose = hc_participant_tile_dispose;
   object_class->finalize = hc_participant_tile_finalize;
 
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  widget_class->measure = hc_participant_tile_measure;
+  widget_class->size_allocate = hc_participant_tile_size_allocate;
   gtk_widget_class_set_css_name (widget_class, "participant-tile");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
@@ -281,4 +328,17 @@ hc_participant_tile_set_role_label (HcParticipantTile *self,
   g_free (self->role_label);
   self->role_label = g_strdup (label);
   update_accessible (self);
+}
+
+void
+hc_participant_tile_set_natural_size (HcParticipantTile *self,
+                                      int                width,
+                                      int                height)
+{
+  g_return_if_fail (HC_IS_PARTICIPANT_TILE (self));
+
+  self->natural_width = MAX (width, 0);
+  self->natural_height = MAX (height, 0);
+  gtk_widget_set_size_request (GTK_WIDGET (self), self->natural_width, self->natural_height);
+  gtk_widget_queue_resize (GTK_WIDGET (self));
 }

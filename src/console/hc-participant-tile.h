@@ -42,4 +42,10 @@ void          hc_participant_tile_set_network_quality (HcParticipantTile *self,
 void          hc_participant_tile_set_role_label   (HcParticipantTile *self,
                                                     const char        *label);
 
+/* A small tile's size (the preview, thumbnails), whatever the video's; 0×0 lets the
+ * tile grow with its video. */
+void          hc_participant_tile_set_natural_size (HcParticipantTile *self,
+                                                    int                width,
+                                                    int                height);
+
 G_END_DECLS

@@ -272,7 +272,7 @@ on_row_participant_notify (HcRemoteParticipant *participant,
 
   describe_participant (participant, row);
   label = g_strdup_printf (muted ? _("Unmute %s") : _("Mute %s"),
-                           hc_remote_participant_get_identity (participant));
+                           hc_remote_participant_get_name (participant));
   gtk_button_set_icon_name (GTK_BUTTON (mute), muted ? "microphone-disabled-symbolic"
                                                      : "microphone-sensitivity-high-symbolic");
   gtk_widget_set_tooltip_text (mute, label);
@@ -286,7 +286,7 @@ create_participant_row (gpointer item,
                         gpointer user_data)
 {
   HcRemoteParticipant *participant = item;
-  const char *name = hc_remote_participant_get_identity (participant);
+  const char *name = hc_remote_participant_get_name (participant);
   g_autofree char *remove_label = g_strdup_printf (_("Remove %s"), name);
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *mute = gtk_button_new ();
@@ -583,7 +583,7 @@ remove_participant_action (GtkWidget  *widget,
   if (self->engine == NULL ||
       (participant = hc_call_engine_find_participant (self->engine, sid)) == NULL)
     return;
-  heading = g_strdup_printf (_("Remove %s?"), hc_remote_participant_get_identity (participant));
+  heading = g_strdup_printf (_("Remove %s?"), hc_remote_participant_get_name (participant));
   dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
                                    _("They leave the visit at once. A guest’s invitation stops working."));
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),

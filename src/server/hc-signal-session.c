@@ -58,6 +58,7 @@ struct _HcSignalSession
   HcRoomRecord            *room;        /* NULL until joined */
   HcMediaRoom             *media_room;
   char                    *participant_sid;
+  char                    *display_name;      /* a patient's checked-in name: health information */
   guint                    auth_timeout_id;
   guint                    expiry_id;
   guint                    idle_id;
@@ -275,6 +276,10 @@ build_participant (HcSignalSession *self,
   json_builder_add_string_value (builder, self->participant_sid);
   json_builder_set_member_name (builder, "identity");
   json_builder_add_string_value (builder, self->claims->identity);
+  /* What others see on the tile: a patient's checked-in name, else the identity. */
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, self->display_name ? self->display_name
+                                                             : self->claims->identity);
   if (with_state)
     {
       json_builder_set_member_name (builder, "publishing");
@@ -457,6 +462,7 @@ leave_room (HcSignalSession *self)
                                         hc_server_now (), &error))
     g_warning ("Could not record that a participant left: %s", error->message);
   g_clear_pointer (&self->participant_sid, g_free);
+  g_clear_pointer (&self->display_name, g_free);
   g_clear_pointer (&self->room, hc_room_record_free);
 }
 
@@ -634,6 +640,8 @@ handle_join (HcSignalSession *self,
                       "Please wait: the provider has not let you in yet", request_id);
           return;
         }
+      g_free (self->display_name);
+      self->display_name = g_strdup (entry->display_name);
     }
 
   room = resolve_room (self, name, &error);
@@ -2308,6 +2316,7 @@ hc_signal_session_finalize (GObject *object)
   g_free (self->address);
   g_free (self->audio_mid);
   g_free (self->participant_sid);
+  g_free (self->display_name);
   g_clear_pointer (&self->claims, hc_token_claims_free);
   g_clear_pointer (&self->room, hc_room_record_free);
   g_clear_pointer (&self->early_candidates, g_ptr_array_unref);

@@ -59,7 +59,16 @@ def children(accessible):
             yield child
 
 
-def find(accessible, role, name=None, pattern=None):
+def is_showing(accessible):
+    """Whether @accessible is on screen (a hidden stack page's widgets are still
+    in the tree)."""
+    try:
+        return accessible.get_state_set().contains(Atspi.StateType.SHOWING)
+    except GLib.Error:
+        return False
+
+
+def find(accessible, role, name=None, pattern=None, showing=False):
     for child in children(accessible):
         try:
             child_role = child.get_role()
@@ -67,9 +76,10 @@ def find(accessible, role, name=None, pattern=None):
         except GLib.Error:
             continue
         if (role is None or child_role == role) and (name is None or child_name == name) and \
-           (pattern is None or re.search(pattern, child_name or '')):
+           (pattern is None or re.search(pattern, child_name or '')) and \
+           (not showing or is_showing(child)):
             return child
-        found = find(child, role, name, pattern)
+        found = find(child, role, name, pattern, showing)
         if found is not None:
             return found
     return None
@@ -106,7 +116,7 @@ def wait_for(predicate, timeout=TIMEOUT):
     return None
 
 
-def find_in_app(process, role, name=None, pattern=None):
+def find_in_app(process, role, name=None, pattern=None, showing=False):
     for window in app_windows(process):
         try:
             if (role is None or window.get_role() == role) and \
@@ -115,7 +125,7 @@ def find_in_app(process, role, name=None, pattern=None):
                 return window
         except GLib.Error:
             continue
-        found = find(window, role, name, pattern)
+        found = find(window, role, name, pattern, showing)
         if found is not None:
             return found
     return None
@@ -212,3 +222,68 @@ def check_in_patient(url, data_dir, name='Jane Doe', mobile='+14155550123', pref
          'preflight': preflight or {'verdict': 4, 'camera': True, 'microphone': True}})
     login = api(url, 'POST', '/v1/login', {'username': 'doctor', 'password': PASSWORD}, form=True)
     return 'Bearer ' + login['token']
+
+
+def janus_publishers(port, secret, timeout=10):
+    """The number of publishers in every VideoRoom of the Janus on @port (the
+    api_secret and admin_key are housecalld's janus-admin-secret); None if Janus
+    did not answer."""
+    gi.require_version('Soup', '3.0')
+    from gi.repository import Soup
+
+    context = GLib.MainContext.default()
+    state = {'conn': None, 'replies': [], 'error': None}
+    session = Soup.Session()
+    message = Soup.Message.new('GET', 'ws://127.0.0.1:%d/' % port)
+
+    def connected(source, result):
+        try:
+            state['conn'] = source.websocket_connect_finish(result)
+            state['conn'].connect('message',
+                                  lambda c, kind, data: state['replies'].append(
+                                      json.loads(data.get_data().decode())))
+        except GLib.Error as error:
+            state['error'] = error.message
+
+    session.websocket_connect_async(message, None, ['janus-protocol'], GLib.PRIORITY_DEFAULT,
+                                    None, connected)
+    deadline = time.monotonic() + timeout
+
+    def pump(until):
+        while not until() and time.monotonic() < deadline and state['error'] is None:
+            context.iteration(False)
+            time.sleep(0.01)
+        return until()
+
+    if not pump(lambda: state['conn'] is not None):
+        return None
+
+    def request(body):
+        transaction = 'hc%d' % len(state['replies'])
+        body = dict(body, transaction=transaction, apisecret=secret)
+        state['conn'].send_text(json.dumps(body))
+        found = pump(lambda: any(r.get('transaction') == transaction and r.get('janus') != 'ack'
+                                 for r in state['replies']))
+        if not found:
+            return None
+        return next(r for r in state['replies']
+                    if r.get('transaction') == transaction and r.get('janus') != 'ack')
+
+    created = request({'janus': 'create'})
+    if not created or 'data' not in created:
+        return None
+    session_id = created['data']['id']
+    attached = request({'janus': 'attach', 'session_id': session_id,
+                        'plugin': 'janus.plugin.videoroom'})
+    if not attached or 'data' not in attached:
+        return None
+    listed = request({'janus': 'message', 'session_id': session_id,
+                      'handle_id': attached['data']['id'],
+                      'body': {'request': 'list', 'admin_key': secret}})
+    request({'janus': 'destroy', 'session_id': session_id})
+    state['conn'].close(1000, None)
+    try:
+        rooms = listed['plugindata']['data']['list']
+    except (KeyError, TypeError):
+        return None
+    return sum(room.get('num_participants', 0) for room in rooms)

@@ -360,17 +360,22 @@ on_participant_notify (GObject    *object,
     apply_layers (self);
 }
 
+/* @info is the participant object of the server's message (sid, identity, name). */
 static Remote *
 add_remote (HcCallEngine *self,
             const char   *sid,
-            const char   *identity)
+            JsonObject   *info)
 {
   Remote *remote = g_hash_table_lookup (self->remotes, sid);
   g_autoptr(HcRemoteParticipant) participant = NULL;
 
   if (remote != NULL)
     return remote;
-  participant = hc_remote_participant_new (sid, identity);
+  participant = hc_remote_participant_new (
+    sid, info ? json_object_get_string_member_with_default (info, "identity", "") : "");
+  if (info != NULL)
+    hc_remote_participant_set_name (participant,
+                                    json_object_get_string_member_with_default (info, "name", NULL));
   remote = g_new0 (Remote, 1);
   remote->participant = g_object_ref (participant);
   remote->substream = -1;
@@ -1059,8 +1064,7 @@ apply_joined (HcCallEngine *self,
 
       if (sid == NULL || g_strcmp0 (sid, self->local_sid) == 0)
         continue;
-      remote = add_remote (self, sid,
-                           json_object_get_string_member_with_default (other, "identity", ""));
+      remote = add_remote (self, sid, other);
       g_hash_table_add (present, (gpointer) hc_remote_participant_get_sid (remote->participant));
       hc_remote_participant_set_publishing (
         remote->participant, json_object_get_boolean_member_with_default (other, "publishing", FALSE));
@@ -1269,7 +1273,7 @@ on_event (HcSignalingClient *client,
     {
       JsonObject *p = json_object_get_object_member (message, "participant");
 
-      add_remote (self, sid, json_object_get_string_member_with_default (p, "identity", ""));
+      add_remote (self, sid, p);
       update_featured (self);
     }
   else if (strcmp (type, "participant-disconnected") == 0 && sid != NULL)
@@ -1281,8 +1285,7 @@ on_event (HcSignalingClient *client,
         {
           JsonObject *p = json_object_get_object_member (message, "participant");
 
-          remote = add_remote (self, sid,
-                               json_object_get_string_member_with_default (p, "identity", ""));
+          remote = add_remote (self, sid, p);
           update_featured (self);
         }
       hc_remote_participant_set_publishing (remote->participant, TRUE);

@@ -9,6 +9,8 @@ G_BEGIN_DECLS
 /* What only the engine changes. */
 HcRemoteParticipant *hc_remote_participant_new                    (const char          *sid,
                                                                    const char          *identity);
+void                 hc_remote_participant_set_name               (HcRemoteParticipant *self,
+                                                                   const char          *name);
 HcVideoPaintable    *hc_remote_participant_get_video_paintable    (HcRemoteParticipant *self);
 void                 hc_remote_participant_set_publishing         (HcRemoteParticipant *self,
                                                                    gboolean             publishing);

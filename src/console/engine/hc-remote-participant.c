@@ -31,6 +31,7 @@ struct _HcRemoteParticipant
 
   char             *sid;
   char             *identity;
+  char             *name;          /* what the tile shows; a patient's name is health information */
   gboolean          publishing;
   gboolean          audio_muted;
   gboolean          video_muted;
@@ -168,6 +169,7 @@ hc_remote_participant_finalize (GObject *object)
   HcRemoteParticipant *self = HC_REMOTE_PARTICIPANT (object);
 
   g_free (self->sid);
+  g_free (self->name);
   g_free (self->identity);
 
   G_OBJECT_CLASS (hc_remote_participant_parent_class)->finalize (object);
@@ -436,4 +438,22 @@ hc_remote_participant_set_configured (HcRemoteParticipant *self,
 
   set_int (self, &self->substream, substream, PROP_SUBSTREAM);
   set_boolean (self, &self->paused, paused, PROP_PAUSED);
+}
+
+const char *
+hc_remote_participant_get_name (HcRemoteParticipant *self)
+{
+  g_return_val_if_fail (HC_IS_REMOTE_PARTICIPANT (self), NULL);
+
+  return self->name != NULL && self->name[0] != '\0' ? self->name : self->identity;
+}
+
+void
+hc_remote_participant_set_name (HcRemoteParticipant *self,
+                                const char          *name)
+{
+  g_return_if_fail (HC_IS_REMOTE_PARTICIPANT (self));
+
+  g_free (self->name);
+  self->name = g_strdup (name);
 }

@@ -19,6 +19,8 @@ G_DECLARE_FINAL_TYPE (HcRemoteParticipant, hc_remote_participant, HC, REMOTE_PAR
  * choice, preferred-substream. */
 const char   *hc_remote_participant_get_sid                 (HcRemoteParticipant *self);
 const char   *hc_remote_participant_get_identity            (HcRemoteParticipant *self);
+/* The name to show: a patient's checked-in name, else the identity. */
+const char   *hc_remote_participant_get_name                (HcRemoteParticipant *self);
 gboolean      hc_remote_participant_get_publishing          (HcRemoteParticipant *self);
 gboolean      hc_remote_participant_get_audio_muted         (HcRemoteParticipant *self);
 gboolean      hc_remote_participant_get_video_muted         (HcRemoteParticipant *self);

@@ -132,7 +132,9 @@ for await (const line of lines) {
           }
         }, { type, fields })),
       });
-    } else if (command === 'quit')
+    } else if (command === 'view')
+      say({ event: 'view', view: await peer.page.evaluate(() => window.housecall?.view ?? null) });
+    else if (command === 'quit')
       break;
     else
       say({ event: 'error', message: `unknown command ${command}` });

@@ -1,0 +1,406 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# A whole visit with the real console, driven through the accessibility tree as
+# a provider would, against a real housecalld + Janus, with a real patient:
+# headless Chromium going through the patient web app (visit link, check-in,
+# preflight, waiting room). Runs inside a network namespace made by
+# netns-run.sh (ICE ignores loopback) and an X server of its own.
+#
+#   sign in → the patient shows in the queue with their preflight verdict →
+#   Admit → the stage shows the patient large and our preview small, and both
+#   sides decode each other's video → the patient speaks and is the main
+#   speaker → host control: the provider mutes the patient (and the patient
+#   cannot unmute, nor use host controls on the provider) → the provider
+#   unmutes their own microphone and speaks: the speaker changes (the large
+#   tile stops being the speaker, our preview becomes it, the patient's page
+#   sees us as dominant) → remove the patient → quit during the visit: the
+#   console exits 0 and Janus has no publisher left.
+#
+# A screenshot of the window in the call is kept. Speaks TAP.
+#
+# usage: ui-call.py HOUSECALL HOUSECALLD OUTPUT-DIR
+
+import json
+import math
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import wave
+
+CONSOLE_G_DEBUG = os.environ.pop('G_DEBUG', None)
+
+import hcui  # noqa: E402
+from hcui import (Atspi, PASSWORD, api, app_windows, bail_out, describe_tree,  # noqa: E402
+                  find, find_in_app, focus_window, janus_publishers, report, screenshot,
+                  start_housecalld, wait_for, xdotool)
+
+from datetime import datetime, timedelta, timezone  # noqa: E402
+import base64  # noqa: E402
+
+SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PEER = os.path.join(SOURCE_ROOT, 'tests', 'browser', 'lib', 'peer-cli.mjs')
+JANUS_WS_PORT = 18188
+PATIENT = 'Jane Doe'
+
+CHECKS = [
+    'housecalld with Janus starts in the namespace, and the console signs in',
+    'the patient goes through the link, check-in and preflight to the waiting room, '
+    'and the queue shows them with their preflight verdict',
+    'Admit: the stage shows the patient large and the provider\'s preview small',
+    'the console shows the patient\'s moving video and the patient decodes the console\'s',
+    'the patient speaks: the large tile is the speaker',
+    'host control: the provider mutes the patient, who cannot unmute themselves',
+    'a patient cannot use host controls on the provider',
+    'the provider speaks: the speaker changes from the large tile to the provider',
+    'the screenshot of the call shows the window',
+    'host control: the provider removes the patient, whose page ends the visit',
+    'quitting during the visit leaves it: exit status 0, no publisher left in Janus',
+]
+
+
+class Peer:
+    """The patient's Chromium, through peer-cli.mjs: one JSON line per command."""
+
+    def __init__(self, args, log_path):
+        self.log = open(log_path, 'w')
+        self.process = subprocess.Popen(['node', PEER, *args], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=self.log, text=True,
+                                        bufsize=1)
+        self.lines = []
+        self.lock = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            with self.lock:
+                self.lines.append(message)
+                self.lock.notify_all()
+
+    def next_event(self, names, timeout):
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while True:
+                for i, message in enumerate(self.lines):
+                    if message.get('event') in names:
+                        return self.lines.pop(i)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self.process.poll() is not None:
+                    return None
+                self.lock.wait(remaining)
+
+    def ask(self, command, answer, timeout=30):
+        if self.process.poll() is not None:
+            return None
+        self.process.stdin.write(command + '\n')
+        self.process.stdin.flush()
+        return self.next_event([answer, 'error'], timeout)
+
+    def snapshot(self):
+        return self.ask('snapshot', 'snapshot')
+
+    def stop(self):
+        if self.process.poll() is None:
+            try:
+                self.process.stdin.write('quit\n')
+                self.process.stdin.flush()
+                self.process.wait(timeout=20)
+            except (OSError, subprocess.TimeoutExpired):
+                self.process.kill()
+                self.process.wait()
+
+
+def write_tone(path, seconds=6, hz=440, amplitude=0.4):
+    """A steady tone for Chromium's fake microphone: a speaker Janus can hear."""
+    rate = 48000
+    with wave.open(path, 'wb') as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b''.join(struct.pack('<h', int(amplitude * 32767 *
+                                                        math.sin(2 * math.pi * hz * i / rate)))
+                                 for i in range(rate * seconds)))
+
+
+def tile_state(process, prefix):
+    """(name, description) of the first tile whose name starts with @prefix."""
+    tile = find_in_app(process, None, pattern='^' + prefix)
+    if tile is None:
+        return None, None
+    try:
+        return tile.get_name(), tile.get_description()
+    except Exception:  # noqa: BLE001 — a tile rebuilt under us
+        return None, None
+
+
+def region_signature(path, extents):
+    """Distinct colours and a coarse fingerprint of a screen region."""
+    from gi.repository import GdkPixbuf
+    pixbuf = GdkPixbuf.Pixbuf.new_from_file(path)
+    x0, y0 = max(extents.x, 0), max(extents.y, 0)
+    x1 = min(extents.x + extents.width, pixbuf.get_width())
+    y1 = min(extents.y + extents.height, pixbuf.get_height())
+    pixels = pixbuf.get_pixels()
+    stride, channels = pixbuf.get_rowstride(), pixbuf.get_n_channels()
+    colours = set()
+    samples = []
+    for y in range(y0, y1, 6):
+        for x in range(x0, x1, 6):
+            offset = y * stride + x * channels
+            sample = bytes(pixels[offset:offset + 3])
+            colours.add(sample)
+            samples.append(sample)
+    return len(colours), samples
+
+
+def grab(path):
+    """The main window alone, so AT-SPI's window coordinates apply (asking GTK
+    for screen coordinates only gets a warning: X11 has no window manager here)."""
+    ids = subprocess.run(['xdotool', 'search', '--onlyvisible', '--name', '^Housecall$'],
+                         capture_output=True, text=True, timeout=10).stdout.split()
+    subprocess.run(['import', '-window', ids[-1] if ids else 'root', path], check=True, timeout=30)
+
+
+def main():
+    if len(sys.argv) != 4:
+        bail_out('usage: ui-call.py HOUSECALL HOUSECALLD OUTPUT-DIR')
+    console, housecalld, output = sys.argv[1:]
+    os.makedirs(output, exist_ok=True)
+    print('1..%d' % len(CHECKS))
+    sys.stdout.flush()
+    if os.geteuid() != 0 or 'HC_NETNS_ICE_INTERFACE' not in os.environ:
+        bail_out('run me through tests/engine/netns-run.sh (a network namespace of my own)')
+
+    work = tempfile.mkdtemp(prefix='hc-ui-call-')
+    server = process = peer = console_log = None
+    try:
+        data_dir = os.path.join(work, 'data')
+        server, port, log = start_housecalld(
+            housecalld, data_dir,
+            '[janus]\nws-port = %d\nice-enforce-list = %s\n' %
+            (JANUS_WS_PORT, os.environ['HC_NETNS_ICE_INTERFACE']))
+        if port is None:
+            report(False, CHECKS[0], log)
+            bail_out('no housecalld')
+        url = 'http://127.0.0.1:%d' % port
+        secret = open(os.path.join(data_dir, 'janus-admin-secret')).read().strip()
+
+        settings_dir = os.path.join(work, 'config', 'glib-2.0', 'settings')
+        os.makedirs(settings_dir)
+        with open(os.path.join(settings_dir, 'keyfile'), 'w') as keyfile:
+            # A generated picture and tone (no camera here); joined muted, as a
+            # provider may choose in Preferences.
+            keyfile.write("[org/housecall/Console]\nserver-url='%s'\nusername='doctor'\n"
+                          "capture-profile='test-pattern-360p'\nstart-muted=true\n" % url)
+        env = dict(os.environ)
+        env['GSETTINGS_BACKEND'] = 'keyfile'
+        env['XDG_CONFIG_HOME'] = os.path.join(work, 'config')
+        if CONSOLE_G_DEBUG is not None:
+            env['G_DEBUG'] = CONSOLE_G_DEBUG
+        console_log = open(os.path.join(work, 'console.log'), 'w+')
+        process = subprocess.Popen([console], env=env, stdout=console_log,
+                                   stderr=subprocess.STDOUT)
+
+        def console_output():
+            console_log.seek(0)
+            return 'console exit status %r\n%s' % (process.poll(), console_log.read()[-6000:])
+
+        def tree():
+            return '\n'.join(line for w in app_windows(process) for line in describe_tree(w))
+
+        signed_in = None
+        if wait_for(lambda: find_in_app(process, Atspi.Role.PUSH_BUTTON, 'Sign In')):
+            focus_window(process, 'Housecall')
+            xdotool('type', '--delay', '20', PASSWORD)
+            xdotool('key', 'Return')
+            signed_in = wait_for(lambda: find_in_app(process, Atspi.Role.LABEL,
+                                                     'Signed in as doctor'), 30)
+        if not report(signed_in is not None, CHECKS[0], '' if signed_in else console_output()):
+            bail_out('not signed in')
+
+        # The patient: an appointment, its link, and Chromium clicking through.
+        sid = open(os.path.join(data_dir, 'api-key-sid')).read().strip()
+        key = open(os.path.join(data_dir, 'api-key-secret')).read().strip()
+        basic = 'Basic ' + base64.b64encode(('%s:%s' % (sid, key)).encode()).decode()
+        start = (datetime.now(timezone.utc) + timedelta(minutes=5)).strftime('%Y-%m-%dT%H:%M:%SZ')
+        appointment = api(url, 'POST', '/v1/Appointments',
+                          {'patient_name': PATIENT, 'mobile': '+14155550123',
+                           'start_time': start, 'provider': 'doctor'}, basic, form=True)
+        code = appointment['visit_url'].split('/v/')[1]
+        tone = os.path.join(work, 'tone.wav')
+        write_tone(tone)
+        peer = Peer(['--origin', url, '--data-dir', data_dir, '--visit', code, '--name', PATIENT,
+                     '--tone', tone], os.path.join(work, 'peer.log'))
+        waiting = peer.next_event(['waiting', 'failed'], 120)
+        row = None
+        if waiting and waiting.get('event') == 'waiting':
+            row = wait_for(lambda: find_in_app(process, Atspi.Role.LABEL,
+                                               pattern=r'(Ready|Weak connection) \(connection \d of 5\)'),
+                           30)
+        if not report(row is not None, CHECKS[1],
+                      'peer: %r\n%s' % (waiting, open(os.path.join(work, 'peer.log')).read()[-3000:])
+                      if row is None else 'queue row: %s' % row.get_name()):
+            bail_out('no patient waiting')
+
+        admit = find_in_app(process, Atspi.Role.PUSH_BUTTON, pattern='^Admit ' + PATIENT)
+        if admit is not None:
+            admit.get_action_iface().do_action(0)
+        large = wait_for(lambda: find_in_app(process, None, 'Main speaker: ' + PATIENT), 90)
+        preview = find_in_app(process, None, 'Your camera: You')
+        report(large is not None and preview is not None, CHECKS[2],
+               '' if large and preview else console_output() + '\n' + tree())
+
+        # Both decode: the patient's page counts frames from the console, and the
+        # console's large tile shows a picture that changes.
+        console_sid = None
+
+        def patient_decodes():
+            nonlocal console_sid
+            snap = peer.snapshot()
+            if not snap or snap.get('state') != 'joined':
+                return None
+            for remote in snap.get('remotes', []):
+                if remote.get('identity') == 'doctor':
+                    console_sid = remote['sid']
+            inbound = (snap.get('stats') or {}).get('inbound') or {}
+            frames = (inbound.get(console_sid) or {}).get('framesDecoded', 0) if console_sid else 0
+            return frames if frames > 10 else None
+        frames = wait_for(patient_decodes, 60)
+        moving = False
+        colours = 0
+        if large is not None:
+            extents = large.get_extents(Atspi.CoordType.WINDOW)
+            for _ in range(20):
+                first, second = os.path.join(work, 'a.png'), os.path.join(work, 'b.png')
+                grab(first)
+                time.sleep(1.0)
+                grab(second)
+                colours, samples_a = region_signature(first, extents)
+                _, samples_b = region_signature(second, extents)
+                changed = sum(1 for a, b in zip(samples_a, samples_b) if a != b)
+                moving = colours >= 16 and changed > len(samples_a) // 100
+                if moving:
+                    break
+        report(bool(frames) and moving, CHECKS[3],
+               'patient decoded %r frames from %r; large tile: %d colours, moving %r' %
+               (frames, console_sid, colours, moving))
+
+        # The patient's steady tone makes them the room's dominant speaker.
+        speaking = wait_for(lambda: 'speaking' in (tile_state(process, 'Main speaker: ')[1] or ''),
+                            40)
+        report(bool(speaking), CHECKS[4], 'large tile: %r' % (tile_state(process, 'Main speaker'),))
+
+        mute = wait_for(lambda: find_in_app(process, Atspi.Role.PUSH_BUTTON, pattern='^Mute ' + PATIENT), 10)
+        if mute is not None:
+            mute.get_action_iface().do_action(0)
+        muted = wait_for(lambda: 'microphone off' in
+                         (tile_state(process, 'Main speaker: ')[1] or ''), 20)
+        unmute = peer.ask('request mute {"audio": false, "video": false}', 'reply')
+        report(bool(muted) and unmute is not None and not unmute.get('ok') and
+               unmute.get('error') == 'forbidden', CHECKS[5],
+               'large tile: %r; the patient unmuting: %r' %
+               (tile_state(process, 'Main speaker'), unmute))
+
+        refused = None
+        if console_sid:
+            refused = peer.ask('request mute-participant {"participant": "%s", "mute": true}' %
+                               console_sid, 'reply')
+        report(refused is not None and not refused.get('ok') and refused.get('error') == 'forbidden',
+               CHECKS[6], 'reply: %r' % (refused,))
+
+        microphone = find_in_app(process, None, 'Mute microphone')
+        if microphone is not None:
+            microphone.get_action_iface().do_action(0)
+
+        def provider_speaks():
+            _, large_state = tile_state(process, 'Main speaker: ')
+            _, own_state = tile_state(process, 'Your camera: ')
+            snap = peer.snapshot() or {}
+            return ('speaking' in (own_state or '') and 'speaking' not in (large_state or '') and
+                    console_sid is not None and snap.get('dominant') == console_sid)
+        changed = wait_for(provider_speaks, 40)
+        snap = peer.snapshot() or {}
+        report(bool(changed), CHECKS[7],
+               'large: %r; preview: %r; the patient\'s page has dominant %r (console %r)' %
+               (tile_state(process, 'Main speaker'), tile_state(process, 'Your camera'),
+                snap.get('dominant'), console_sid))
+
+        shot = os.path.join(output, 'call.png')
+        colours_call = screenshot(shot)
+        report(colours_call >= 32, CHECKS[8], 'distinct colours: %d, kept in %s' % (colours_call, shot))
+
+        remove = find_in_app(process, Atspi.Role.PUSH_BUTTON, pattern='^Remove ' + PATIENT)
+        confirmed = None
+        if remove is not None:
+            remove.get_action_iface().do_action(0)
+            # GTK 4.8 names a labelled button "label text" (some twice): the dialog's
+            # response, not the row's "Remove Jane Doe".
+            dialog = wait_for(lambda: find_in_app(process, Atspi.Role.DIALOG,
+                                                  'Remove %s?' % PATIENT), 10)
+            confirmed = find(dialog, Atspi.Role.PUSH_BUTTON, pattern=r'^_?Remove') if dialog else None
+            if confirmed is not None:
+                confirmed.get_action_iface().do_action(0)
+
+        last_view = None
+
+        def patient_gone():
+            nonlocal last_view
+            last_view = peer.ask('view', 'view')
+            # The large tile shows no one, and the participants list is empty.
+            alone = (find_in_app(process, None, 'Main speaker: ') is not None and
+                     find_in_app(process, None, pattern='^(Mute|Unmute|Remove) ' + PATIENT) is None)
+            return (alone and last_view is not None and
+                    last_view.get('event') == 'view' and last_view.get('view') not in ('call', None))
+        gone = wait_for(patient_gone, 30)
+        report(bool(gone), CHECKS[9],
+               'patient view %r; confirm button %r\n%s' % (last_view, confirmed is not None,
+                                                          '' if gone else tree()))
+        publishers_in_call = janus_publishers(JANUS_WS_PORT, secret)
+
+        # Quit with the visit still open (the provider is in the room alone).
+        focus_window(process, 'Housecall')
+        xdotool('key', '--clearmodifiers', 'ctrl+q')
+        try:
+            status = process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            status = None
+        publishers_after = wait_for(lambda: janus_publishers(JANUS_WS_PORT, secret) == 0, 15)
+        left = janus_publishers(JANUS_WS_PORT, secret)
+        report(status == 0 and publishers_in_call is not None and publishers_in_call >= 1 and
+               left == 0 and publishers_after, CHECKS[10],
+               'exit status %r; Janus publishers in the call %r, after quitting %r\n%s' %
+               (status, publishers_in_call, left, '' if status == 0 else console_output()))
+    finally:
+        if process is not None and process.poll() not in (None, 0):
+            console_log.seek(0)
+            for line in console_log.read()[-8000:].splitlines():
+                print('# console: ' + line)
+            hcui.failures += 1
+        if peer is not None:
+            peer.stop()
+        for p in (process, server):
+            if p is not None and p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        if hcui.failures and os.environ.get('HC_KEEP_DATA'):
+            print('# kept %s' % work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return 1 if hcui.failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
