@@ -667,6 +667,26 @@ admit_action (GtkWidget  *widget,
                           on_patient_admitted, g_object_ref (self));
 }
 
+/* Ctrl+Return: the patient who has waited longest, without reaching for the list. */
+static void
+admit_next_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  HcWindow *self = HC_WINDOW (widget);
+  GListModel *queue = hc_session_get_queue (self->session);
+  g_autoptr(HcQueueEntry) first = NULL;
+
+  if (g_list_model_get_n_items (queue) == 0)
+    {
+      show_toast (self, _("No one is waiting"));
+      return;
+    }
+  first = g_list_model_get_item (queue, 0);
+  hc_session_admit_async (self->session, hc_queue_entry_get_id (first), self->cancellable,
+                          on_patient_admitted, g_object_ref (self));
+}
+
 static void
 update_page (HcWindow *self)
 {
@@ -676,6 +696,7 @@ update_page (HcWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.refresh", signed_in);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-room", signed_in);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.appointments", signed_in);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.admit-next", signed_in);
   if (signed_in)
     {
       g_autofree char *subtitle = g_strdup_printf (_("Signed in as %s"),
@@ -896,6 +917,9 @@ hc_window_class_init (HcWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.new-room", NULL, new_room_action);
   gtk_widget_class_install_action (widget_class, "win.admit", "x", admit_action);
   gtk_widget_class_install_action (widget_class, "win.appointments", NULL, appointments_action);
+  gtk_widget_class_install_action (widget_class, "win.admit-next", NULL, admit_next_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
+                                       "win.admit-next", NULL);
   gtk_widget_class_install_action (widget_class, "win.join-room", "s", join_room_action);
   gtk_widget_class_install_action (widget_class, "win.leave-call", NULL, leave_call_action);
   gtk_widget_class_install_action (widget_class, "win.end-visit", NULL, end_visit_action);

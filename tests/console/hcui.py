@@ -6,11 +6,15 @@
 
 import base64
 import json
+import math
 import os
 import re
+import struct
 import subprocess
 import sys
+import threading
 import time
+import wave
 from datetime import datetime, timedelta, timezone
 import urllib.parse
 import urllib.request
@@ -22,6 +26,8 @@ gi.require_version('GdkPixbuf', '2.0')
 from gi.repository import Atspi, GdkPixbuf, GLib  # noqa: E402
 
 TIMEOUT = 60.0
+SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PEER = os.path.join(SOURCE_ROOT, 'tests', 'browser', 'lib', 'peer-cli.mjs')
 PASSWORD = 'a long and good password'
 
 number = 0
@@ -287,3 +293,193 @@ def janus_publishers(port, secret, timeout=10):
     except (KeyError, TypeError):
         return None
     return sum(room.get('num_participants', 0) for room in rooms)
+
+
+class Peer:
+    """The patient's Chromium, through peer-cli.mjs: one JSON line per command."""
+
+    def __init__(self, args, log_path):
+        self.log = open(log_path, 'w')
+        self.process = subprocess.Popen(['node', PEER, *args], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=self.log, text=True,
+                                        bufsize=1)
+        self.lines = []
+        self.lock = threading.Condition()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            with self.lock:
+                self.lines.append(message)
+                self.lock.notify_all()
+
+    def next_event(self, names, timeout):
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while True:
+                for i, message in enumerate(self.lines):
+                    if message.get('event') in names:
+                        return self.lines.pop(i)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self.process.poll() is not None:
+                    return None
+                self.lock.wait(remaining)
+
+    def ask(self, command, answer, timeout=30):
+        if self.process.poll() is not None:
+            return None
+        self.process.stdin.write(command + '\n')
+        self.process.stdin.flush()
+        return self.next_event([answer, 'error'], timeout)
+
+    def snapshot(self):
+        return self.ask('snapshot', 'snapshot')
+
+    def stop(self):
+        if self.process.poll() is None:
+            try:
+                self.process.stdin.write('quit\n')
+                self.process.stdin.flush()
+                self.process.wait(timeout=20)
+            except (OSError, subprocess.TimeoutExpired):
+                self.process.kill()
+                self.process.wait()
+
+
+def write_tone(path, seconds=6, hz=440, amplitude=0.4):
+    """A steady tone for Chromium's fake microphone: a speaker Janus can hear."""
+    rate = 48000
+    with wave.open(path, 'wb') as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b''.join(struct.pack('<h', int(amplitude * 32767 *
+                                                        math.sin(2 * math.pi * hz * i / rate)))
+                                 for i in range(rate * seconds)))
+
+
+class Visit:
+    """What a visit test needs: housecalld (with Janus gathering on the test's
+    namespace interface), the real console signed in as 'doctor', and patients
+    in Chromium (peer-cli.mjs). Everything lives in one scratch directory."""
+
+    JANUS_WS_PORT = 18188
+
+    def __init__(self, console, housecalld, prefix, console_g_debug=None):
+        import tempfile
+        self.console_binary = console
+        self.housecalld = housecalld
+        self.console_g_debug = console_g_debug
+        self.work = tempfile.mkdtemp(prefix=prefix)
+        self.data_dir = os.path.join(self.work, 'data')
+        self.server = self.process = self.console_log = None
+        self.url = None
+        self.peers = []
+
+    def start_server(self):
+        """Returns '' when housecalld listens, else its log."""
+        self.server, port, log = start_housecalld(
+            self.housecalld, self.data_dir,
+            '[janus]\nws-port = %d\nice-enforce-list = %s\n' %
+            (self.JANUS_WS_PORT, os.environ['HC_NETNS_ICE_INTERFACE']))
+        if port is None:
+            return log or 'housecalld did not start'
+        self.url = 'http://127.0.0.1:%d' % port
+        return ''
+
+    def janus_publishers(self):
+        secret = open(os.path.join(self.data_dir, 'janus-admin-secret')).read().strip()
+        return janus_publishers(self.JANUS_WS_PORT, secret)
+
+    def start_console(self, settings='', env_extra=None):
+        """Starts the console with the server and user preset, a generated
+        picture and tone (there is no camera here), plus @settings (keyfile lines)."""
+        settings_dir = os.path.join(self.work, 'config', 'glib-2.0', 'settings')
+        os.makedirs(settings_dir, exist_ok=True)
+        with open(os.path.join(settings_dir, 'keyfile'), 'w') as keyfile:
+            keyfile.write("[org/housecall/Console]\nserver-url='%s'\nusername='doctor'\n"
+                          "capture-profile='test-pattern-360p'\n%s" % (self.url, settings))
+        env = dict(os.environ)
+        env['GSETTINGS_BACKEND'] = 'keyfile'
+        env['XDG_CONFIG_HOME'] = os.path.join(self.work, 'config')
+        if self.console_g_debug is not None:
+            env['G_DEBUG'] = self.console_g_debug
+        env.update(env_extra or {})
+        self.console_log = open(os.path.join(self.work, 'console.log'), 'w+')
+        self.process = subprocess.Popen([self.console_binary], env=env, stdout=self.console_log,
+                                        stderr=subprocess.STDOUT)
+        return self.process
+
+    def sign_in(self):
+        """Types the password on the sign-in page, as a person would."""
+        if not wait_for(lambda: find_in_app(self.process, Atspi.Role.PUSH_BUTTON, 'Sign In')):
+            return None
+        focus_window(self.process, 'Housecall')
+        xdotool('type', '--delay', '20', PASSWORD)
+        xdotool('key', 'Return')
+        return wait_for(lambda: find_in_app(self.process, Atspi.Role.LABEL,
+                                            'Signed in as doctor'), 30)
+
+    def console_output(self):
+        if self.console_log is None:
+            return ''
+        self.console_log.seek(0)
+        return 'console exit status %r\n%s' % (self.process.poll(), self.console_log.read()[-6000:])
+
+    def tree(self):
+        return '\n'.join(line for w in app_windows(self.process) for line in describe_tree(w))
+
+    def book(self, name, mobile='+14155550123'):
+        """An appointment with the doctor in five minutes; returns its visit code."""
+        sid = open(os.path.join(self.data_dir, 'api-key-sid')).read().strip()
+        key = open(os.path.join(self.data_dir, 'api-key-secret')).read().strip()
+        basic = 'Basic ' + base64.b64encode(('%s:%s' % (sid, key)).encode()).decode()
+        start = (datetime.now(timezone.utc) + timedelta(minutes=5)).strftime('%Y-%m-%dT%H:%M:%SZ')
+        appointment = api(self.url, 'POST', '/v1/Appointments',
+                          {'patient_name': name, 'mobile': mobile, 'start_time': start,
+                           'provider': 'doctor'}, basic, form=True)
+        return appointment['visit_url'].split('/v/')[1]
+
+    def patient(self, name, phone=False):
+        """A patient in Chromium clicking through the visit link to the waiting
+        room, with a steady tone for a microphone; returns (peer, first event)."""
+        code = self.book(name)
+        tone = os.path.join(self.work, 'tone.wav')
+        if not os.path.exists(tone):
+            write_tone(tone)
+        log = os.path.join(self.work, 'peer-%d.log' % len(self.peers))
+        peer = Peer(['--origin', self.url, '--data-dir', self.data_dir, '--visit', code,
+                     '--name', name, '--tone', tone] + (['--phone'] if phone else []), log)
+        self.peers.append(peer)
+        event = peer.next_event(['waiting', 'failed'], 120)
+        if event is None or event.get('event') != 'waiting':
+            event = dict(event or {}, log=open(log).read()[-3000:])
+        return peer, event
+
+    def close(self):
+        """Stops everything; returns 1 if the console died badly (and says why)."""
+        import shutil
+        died = 0
+        if self.process is not None and self.process.poll() not in (None, 0):
+            for line in self.console_output().splitlines():
+                print('# console: ' + line)
+            died = 1
+        for peer in self.peers:
+            peer.stop()
+        for p in (self.process, self.server):
+            if p is not None and p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        if (failures or died) and os.environ.get('HC_KEEP_DATA'):
+            print('# kept %s' % self.work)
+        else:
+            shutil.rmtree(self.work, ignore_errors=True)
+        return died

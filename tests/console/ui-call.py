@@ -21,31 +21,18 @@
 #
 # usage: ui-call.py HOUSECALL HOUSECALLD OUTPUT-DIR
 
-import json
-import math
 import os
-import shutil
-import struct
 import subprocess
 import sys
-import tempfile
-import threading
 import time
-import wave
 
 CONSOLE_G_DEBUG = os.environ.pop('G_DEBUG', None)
 
 import hcui  # noqa: E402
-from hcui import (Atspi, PASSWORD, api, app_windows, bail_out, describe_tree,  # noqa: E402
-                  find, find_in_app, focus_window, janus_publishers, report, screenshot,
-                  start_housecalld, wait_for, xdotool)
+from hcui import (Atspi, bail_out, find, find_in_app, focus_window, report,  # noqa: E402
+                  screenshot, wait_for, xdotool)
 
-from datetime import datetime, timedelta, timezone  # noqa: E402
-import base64  # noqa: E402
 
-SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PEER = os.path.join(SOURCE_ROOT, 'tests', 'browser', 'lib', 'peer-cli.mjs')
-JANUS_WS_PORT = 18188
 PATIENT = 'Jane Doe'
 
 CHECKS = [
@@ -62,73 +49,6 @@ CHECKS = [
     'host control: the provider removes the patient, whose page ends the visit',
     'quitting during the visit leaves it: exit status 0, no publisher left in Janus',
 ]
-
-
-class Peer:
-    """The patient's Chromium, through peer-cli.mjs: one JSON line per command."""
-
-    def __init__(self, args, log_path):
-        self.log = open(log_path, 'w')
-        self.process = subprocess.Popen(['node', PEER, *args], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=self.log, text=True,
-                                        bufsize=1)
-        self.lines = []
-        self.lock = threading.Condition()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.process.stdout:
-            try:
-                message = json.loads(line)
-            except ValueError:
-                continue
-            with self.lock:
-                self.lines.append(message)
-                self.lock.notify_all()
-
-    def next_event(self, names, timeout):
-        deadline = time.monotonic() + timeout
-        with self.lock:
-            while True:
-                for i, message in enumerate(self.lines):
-                    if message.get('event') in names:
-                        return self.lines.pop(i)
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or self.process.poll() is not None:
-                    return None
-                self.lock.wait(remaining)
-
-    def ask(self, command, answer, timeout=30):
-        if self.process.poll() is not None:
-            return None
-        self.process.stdin.write(command + '\n')
-        self.process.stdin.flush()
-        return self.next_event([answer, 'error'], timeout)
-
-    def snapshot(self):
-        return self.ask('snapshot', 'snapshot')
-
-    def stop(self):
-        if self.process.poll() is None:
-            try:
-                self.process.stdin.write('quit\n')
-                self.process.stdin.flush()
-                self.process.wait(timeout=20)
-            except (OSError, subprocess.TimeoutExpired):
-                self.process.kill()
-                self.process.wait()
-
-
-def write_tone(path, seconds=6, hz=440, amplitude=0.4):
-    """A steady tone for Chromium's fake microphone: a speaker Janus can hear."""
-    rate = 48000
-    with wave.open(path, 'wb') as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(b''.join(struct.pack('<h', int(amplitude * 32767 *
-                                                        math.sin(2 * math.pi * hz * i / rate)))
-                                 for i in range(rate * seconds)))
 
 
 def tile_state(process, prefix):
@@ -180,75 +100,29 @@ def main():
     if os.geteuid() != 0 or 'HC_NETNS_ICE_INTERFACE' not in os.environ:
         bail_out('run me through tests/engine/netns-run.sh (a network namespace of my own)')
 
-    work = tempfile.mkdtemp(prefix='hc-ui-call-')
-    server = process = peer = console_log = None
+    visit = hcui.Visit(console, housecalld, 'hc-ui-call-', CONSOLE_G_DEBUG)
     try:
-        data_dir = os.path.join(work, 'data')
-        server, port, log = start_housecalld(
-            housecalld, data_dir,
-            '[janus]\nws-port = %d\nice-enforce-list = %s\n' %
-            (JANUS_WS_PORT, os.environ['HC_NETNS_ICE_INTERFACE']))
-        if port is None:
+        log = visit.start_server()
+        if log:
             report(False, CHECKS[0], log)
             bail_out('no housecalld')
-        url = 'http://127.0.0.1:%d' % port
-        secret = open(os.path.join(data_dir, 'janus-admin-secret')).read().strip()
-
-        settings_dir = os.path.join(work, 'config', 'glib-2.0', 'settings')
-        os.makedirs(settings_dir)
-        with open(os.path.join(settings_dir, 'keyfile'), 'w') as keyfile:
-            # A generated picture and tone (no camera here); joined muted, as a
-            # provider may choose in Preferences.
-            keyfile.write("[org/housecall/Console]\nserver-url='%s'\nusername='doctor'\n"
-                          "capture-profile='test-pattern-360p'\nstart-muted=true\n" % url)
-        env = dict(os.environ)
-        env['GSETTINGS_BACKEND'] = 'keyfile'
-        env['XDG_CONFIG_HOME'] = os.path.join(work, 'config')
-        if CONSOLE_G_DEBUG is not None:
-            env['G_DEBUG'] = CONSOLE_G_DEBUG
-        console_log = open(os.path.join(work, 'console.log'), 'w+')
-        process = subprocess.Popen([console], env=env, stdout=console_log,
-                                   stderr=subprocess.STDOUT)
-
-        def console_output():
-            console_log.seek(0)
-            return 'console exit status %r\n%s' % (process.poll(), console_log.read()[-6000:])
-
-        def tree():
-            return '\n'.join(line for w in app_windows(process) for line in describe_tree(w))
-
-        signed_in = None
-        if wait_for(lambda: find_in_app(process, Atspi.Role.PUSH_BUTTON, 'Sign In')):
-            focus_window(process, 'Housecall')
-            xdotool('type', '--delay', '20', PASSWORD)
-            xdotool('key', 'Return')
-            signed_in = wait_for(lambda: find_in_app(process, Atspi.Role.LABEL,
-                                                     'Signed in as doctor'), 30)
+        # Joined muted, as a provider may choose in Preferences.
+        process = visit.start_console('start-muted=true\n')
+        console_output = visit.console_output
+        tree = visit.tree
+        signed_in = visit.sign_in()
         if not report(signed_in is not None, CHECKS[0], '' if signed_in else console_output()):
             bail_out('not signed in')
 
         # The patient: an appointment, its link, and Chromium clicking through.
-        sid = open(os.path.join(data_dir, 'api-key-sid')).read().strip()
-        key = open(os.path.join(data_dir, 'api-key-secret')).read().strip()
-        basic = 'Basic ' + base64.b64encode(('%s:%s' % (sid, key)).encode()).decode()
-        start = (datetime.now(timezone.utc) + timedelta(minutes=5)).strftime('%Y-%m-%dT%H:%M:%SZ')
-        appointment = api(url, 'POST', '/v1/Appointments',
-                          {'patient_name': PATIENT, 'mobile': '+14155550123',
-                           'start_time': start, 'provider': 'doctor'}, basic, form=True)
-        code = appointment['visit_url'].split('/v/')[1]
-        tone = os.path.join(work, 'tone.wav')
-        write_tone(tone)
-        peer = Peer(['--origin', url, '--data-dir', data_dir, '--visit', code, '--name', PATIENT,
-                     '--tone', tone], os.path.join(work, 'peer.log'))
-        waiting = peer.next_event(['waiting', 'failed'], 120)
+        peer, waiting = visit.patient(PATIENT)
         row = None
-        if waiting and waiting.get('event') == 'waiting':
+        if waiting.get('event') == 'waiting':
             row = wait_for(lambda: find_in_app(process, Atspi.Role.LABEL,
                                                pattern=r'(Ready|Weak connection) \(connection \d of 5\)'),
                            30)
         if not report(row is not None, CHECKS[1],
-                      'peer: %r\n%s' % (waiting, open(os.path.join(work, 'peer.log')).read()[-3000:])
-                      if row is None else 'queue row: %s' % row.get_name()):
+                      'peer: %r' % (waiting,) if row is None else 'queue row: %s' % row.get_name()):
             bail_out('no patient waiting')
 
         admit = find_in_app(process, Atspi.Role.PUSH_BUTTON, pattern='^Admit ' + PATIENT)
@@ -280,7 +154,7 @@ def main():
         if large is not None:
             extents = large.get_extents(Atspi.CoordType.WINDOW)
             for _ in range(20):
-                first, second = os.path.join(work, 'a.png'), os.path.join(work, 'b.png')
+                first, second = os.path.join(visit.work, 'a.png'), os.path.join(visit.work, 'b.png')
                 grab(first)
                 time.sleep(1.0)
                 grab(second)
@@ -364,7 +238,7 @@ def main():
         report(bool(gone), CHECKS[9],
                'patient view %r; confirm button %r\n%s' % (last_view, confirmed is not None,
                                                           '' if gone else tree()))
-        publishers_in_call = janus_publishers(JANUS_WS_PORT, secret)
+        publishers_in_call = visit.janus_publishers()
 
         # Quit with the visit still open (the provider is in the room alone).
         focus_window(process, 'Housecall')
@@ -373,32 +247,14 @@ def main():
             status = process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             status = None
-        publishers_after = wait_for(lambda: janus_publishers(JANUS_WS_PORT, secret) == 0, 15)
-        left = janus_publishers(JANUS_WS_PORT, secret)
+        publishers_after = wait_for(lambda: visit.janus_publishers() == 0, 15)
+        left = visit.janus_publishers()
         report(status == 0 and publishers_in_call is not None and publishers_in_call >= 1 and
                left == 0 and publishers_after, CHECKS[10],
                'exit status %r; Janus publishers in the call %r, after quitting %r\n%s' %
                (status, publishers_in_call, left, '' if status == 0 else console_output()))
     finally:
-        if process is not None and process.poll() not in (None, 0):
-            console_log.seek(0)
-            for line in console_log.read()[-8000:].splitlines():
-                print('# console: ' + line)
-            hcui.failures += 1
-        if peer is not None:
-            peer.stop()
-        for p in (process, server):
-            if p is not None and p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
-        if hcui.failures and os.environ.get('HC_KEEP_DATA'):
-            print('# kept %s' % work)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        hcui.failures += visit.close()
     return 1 if hcui.failures else 0
 
 
