@@ -5,7 +5,8 @@
 # metainfo shows is a picture in data/screenshots/ (taken by the UI tests,
 # copied by tests/desktop/update-screenshots.sh) at the size it says, and no
 # picture there is unused; the newest release is this version and says what
-# is in it; the content rating and the supported input controls are there.
+# is in it; the content rating and the supported input controls are there;
+# the application icons are SVG, the symbolic one on 16x16.
 # Speaks TAP.
 #
 # usage: check-metainfo.py SOURCE-ROOT
@@ -85,6 +86,26 @@ def main():
             problems.append('the %s control is not declared' % wanted)
     results.append((not problems, 'content rating and supported input controls are declared',
                     problems))
+
+    # The icons the desktop file and the About window name.
+    problems = []
+    for rel, size in (('icons/hicolor/scalable/apps/org.housecall.Console.svg', None),
+                      ('icons/hicolor/symbolic/apps/org.housecall.Console-symbolic.svg', 16)):
+        path = os.path.join(root, 'data', rel)
+        try:
+            svg = ET.parse(path).getroot()
+        except (OSError, ET.ParseError) as e:
+            problems.append('%s: %s' % (rel, e))
+            continue
+        if not svg.tag.endswith('svg'):
+            problems.append('%s is not an SVG' % rel)
+        view = (svg.get('viewBox') or '').split()
+        if size is not None and view[2:] != [str(size), str(size)]:
+            problems.append('%s: a symbolic icon is drawn on 16x16, not %r' % (rel, view))
+        if size is None and (len(view) != 4 or view[2] != view[3]):
+            problems.append('%s: the app icon must be square, viewBox %r' % (rel, view))
+    results.append((not problems, 'the scalable and symbolic application icons are SVG of the '
+                    'right shape', problems))
 
     print('1..%d' % len(results))
     for number, (passed, description, diagnostics) in enumerate(results, 1):
