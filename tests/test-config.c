@@ -167,8 +167,62 @@ static const BadConfig bad_configs[] = {
   { "[server]\ntls-certificate = cert.pem\n", "server.tls-key:" },
   { "[server]\npublic-url = ftp://clinic\n", "server.public-url:" },
   { "[login]\nlockout-seconds = 0\n", "login.lockout-seconds:" },
+  { "[sip]\ntrunk = pbx.example.org\n", "sip.trunk:" },
+  { "[sip]\ntrunk = sip:user@pbx.example.org\n", "sip.trunk:" },
+  { "[sip]\ntrunk = sip:pbx example\n", "sip.trunk:" },
+  { "[sip]\nproxy = http://proxy\n", "sip.proxy:" },
+  { "[sip]\nlisten = 127.0.0.1\n", "sip.listen:" },
+  { "[sip]\ntransport = tls\n", "sip.transport:" },
+  { "[sip]\nusername = a b\n", "sip.username:" },
+  { "[sip]\ncaller-id = 555-0100\n", "sip.caller-id:" },
+  { "[sip]\ncaller-name = The \"Clinic\"\n", "sip.caller-name:" },
+  { "[sip]\nring-timeout-seconds = 0\n", "sip.ring-timeout-seconds:" },
+  { "[sip]\nmax-call-seconds = 5\n", "sip.max-call-seconds:" },
+  { "[sip]\nrtp-address = 0.0.0.0\n", "sip.rtp-address:" },
+  { "[sip]\nrtp-address = pbx.example.org\n", "sip.rtp-address:" },
+  { "[sip]\nrtp-port-range = 5000\n", "sip.rtp-port-range:" },
+  { "[sip]\nrtp-port-range = 6000-5000\n", "sip.rtp-port-range:" },
+  { "[sip]\nmax-calls-per-room = 9\n", "sip.max-calls-per-room:" },
+  { "[sip]\nringtimeout = 5\n", "sip.ringtimeout: unknown key" },
+  { "[interpreter]\nservice-url = ftp://interp\n", "interpreter.service-url:" },
+  { "[interpreter]\ntimeout-seconds = 0\n", "interpreter.timeout-seconds:" },
   { "not a key file\n", NULL },
 };
+
+static void
+test_sip (Fixture       *f,
+          gconstpointer  data)
+{
+  g_autoptr(HcConfig) config = hc_config_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *secret = g_build_filename (f->dir, "sip-password", NULL);
+  g_autofree char *path = NULL;
+
+  g_file_set_contents (secret, "pass word\n", -1, &error);
+  g_assert_no_error (error);
+  path = write_config (f, "[sip]\ntrunk = sip:pbx.example.org:5080;transport=udp\n"
+                          "listen = 127.0.0.1:0\nusername = clinic\npassword-file = sip-password\n"
+                          "caller-id = +1 (415) 555-0100\ncaller-name = Northside Clinic\n"
+                          "ring-timeout-seconds = 20\nmax-call-seconds = 600\n"
+                          "rtp-port-range = 30000-30100\n"
+                          "[interpreter]\nservice-url = https://interpreters.example/v1/requests\n"
+                          "timeout-seconds = 5\n");
+  g_assert_true (hc_config_load (config, path, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->sip_trunk, ==, "sip:pbx.example.org:5080;transport=udp");
+  g_assert_cmpstr (config->sip_caller_id, ==, "+14155550100");
+  g_assert_cmpstr (config->sip_rtp_address, ==, "127.0.0.1");
+  g_assert_cmpuint (config->sip_ring_timeout, ==, 20);
+  g_assert_cmpuint (config->sip_max_call_seconds, ==, 600);
+  g_assert_cmpuint (config->sip_rtp_port_min, ==, 30000);
+  g_assert_cmpuint (config->sip_rtp_port_max, ==, 30100);
+  g_assert_cmpuint (config->interpreter_timeout, ==, 5);
+  hc_config_set_data_dir (config, f->dir);
+  g_assert_true (hc_config_finish (config, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (g_bytes_get_data (config->sip_password, NULL),
+                   g_bytes_get_size (config->sip_password), "pass word", 9);
+}
 
 static void
 test_bad_configs (Fixture       *f,
@@ -251,6 +305,7 @@ main (int    argc,
               test_generated_secret_is_kept, fixture_teardown);
   g_test_add ("/config/secret-file-and-env", Fixture, NULL, fixture_setup,
               test_secret_from_file_and_env, fixture_teardown);
+  g_test_add ("/config/sip", Fixture, NULL, fixture_setup, test_sip, fixture_teardown);
   g_test_add ("/config/bad", Fixture, NULL, fixture_setup, test_bad_configs, fixture_teardown);
   g_test_add ("/config/bad-secrets", Fixture, NULL, fixture_setup, test_bad_secrets,
               fixture_teardown);

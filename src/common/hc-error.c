@@ -85,6 +85,19 @@ static const ErrorInfo error_table[] = {
   { HC_ERROR_SMS_EXPIRED, "sms-expired", 409 },
   { HC_ERROR_SMS_CALLBACK_FORBIDDEN, "sms-callback-forbidden", 403 },
 
+  { HC_ERROR_INVALID_DIGITS, "invalid-digits", 400 },
+  { HC_ERROR_CALL_NOT_ACTIVE, "call-not-active", 409 },
+  { HC_ERROR_PHONE_UNAVAILABLE, "phone-bridge-unavailable", 503 },
+  { HC_ERROR_CALL_LIMIT, "phone-call-limit", 409 },
+  { HC_ERROR_CALL_NOT_ANSWERED, "call-not-answered", 409 },
+  { HC_ERROR_PHONE_CALL_FAILED, "phone-call-failed", 502 },
+  { HC_ERROR_PHONE_MEDIA_UNUSABLE, "phone-media-unusable", 502 },
+  { HC_ERROR_PHONE_UNEXPECTED_RESPONSE, "phone-unexpected-response", 502 },
+  { HC_ERROR_INTERPRETER_UNAVAILABLE, "interpreter-service-unavailable", 503 },
+  { HC_ERROR_INTERPRETER_FAILED, "interpreter-service-failed", 502 },
+  { HC_ERROR_INTERPRETER_BAD_RESPONSE, "interpreter-service-bad-response", 502 },
+  { HC_ERROR_INTERPRETER_DECLINED, "interpreter-declined", 409 },
+
   { HC_ERROR_CONFIG_INVALID, "config-invalid", 500 },
   { HC_ERROR_STORE, "store-error", 500 },
 };

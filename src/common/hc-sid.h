@@ -11,6 +11,7 @@ G_BEGIN_DECLS
 #define HC_SID_PREFIX_ACCOUNT     "AC"
 #define HC_SID_PREFIX_API_KEY     "SK"
 #define HC_SID_PREFIX_PROVIDER    "US"
+#define HC_SID_PREFIX_CALL        "CA"
 
 char     *hc_sid_new          (const char *prefix);
 gboolean  hc_sid_is_valid     (const char *sid,

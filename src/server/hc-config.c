@@ -5,6 +5,7 @@
 
 #include "hc-config.h"
 #include "hc-error.h"
+#include "hc-phone.h"
 #include "hc-sid.h"
 #include "hc-sms-template.h"
 
@@ -39,10 +40,16 @@ static const struct
              "invite-template", "reminder-template", "update-template", "cancel-template",
              "kannel-url", "kannel-username", "kannel-password-file", "kannel-smsc",
              "twilio-url", "twilio-account-sid", "twilio-auth-token-file", NULL } },
+  { "sip", { "trunk", "proxy", "listen", "transport", "username", "password-file", "caller-id",
+             "caller-name", "ring-timeout-seconds", "max-call-seconds", "rtp-address",
+             "rtp-port-range", "max-calls-per-room", NULL } },
+  { "interpreter", { "service-url", "auth-token-file", "timeout-seconds", "name", NULL } },
 };
 
 static gboolean load_sms (GKeyFile *file, HcConfig *config, GError **error);
 static gboolean finish_sms (HcConfig *config, GError **error);
+static gboolean load_sip (GKeyFile *file, HcConfig *config, GError **error);
+static gboolean finish_sip (HcConfig *config, GError **error);
 
 HcConfig *
 hc_config_new (void)
@@ -73,6 +80,14 @@ hc_config_new (void)
   config->sms_request_timeout = 30;
   config->sms_confirm_timeout = 900;
   config->sms_send_cancellation = TRUE;
+  config->sip_listen = g_strdup ("127.0.0.1:0");
+  config->sip_transport = g_strdup ("udp");
+  config->sip_ring_timeout = 45;
+  config->sip_max_call_seconds = 4 * 3600;
+  config->sip_rtp_port_min = 41000;
+  config->sip_rtp_port_max = 41999;
+  config->sip_max_calls_per_room = 2;
+  config->interpreter_timeout = 10;
   return config;
 }
 
@@ -122,6 +137,20 @@ hc_config_free (HcConfig *config)
   g_free (config->twilio_account_sid);
   g_free (config->twilio_auth_token_file);
   g_clear_pointer (&config->twilio_auth_token, g_bytes_unref);
+  g_free (config->sip_trunk);
+  g_free (config->sip_proxy);
+  g_free (config->sip_listen);
+  g_free (config->sip_transport);
+  g_free (config->sip_username);
+  g_free (config->sip_password_file);
+  g_clear_pointer (&config->sip_password, g_bytes_unref);
+  g_free (config->sip_caller_id);
+  g_free (config->sip_caller_name);
+  g_free (config->sip_rtp_address);
+  g_free (config->interpreter_url);
+  g_free (config->interpreter_token_file);
+  g_clear_pointer (&config->interpreter_token, g_bytes_unref);
+  g_free (config->interpreter_name);
   g_free (config);
 }
 
@@ -444,7 +473,8 @@ hc_config_load (HcConfig    *config,
       !read_string (file, "janus", "ice-enforce-list", &config->janus_ice_enforce_list, error) ||
       !read_string (file, "janus", "nat-1-1", &config->janus_nat_1_1, error) ||
       !read_servers (file, config, error) ||
-      !load_sms (file, config, error))
+      !load_sms (file, config, error) ||
+      !load_sip (file, config, error))
     return FALSE;
 
   if (config->janus_mode == NULL)
@@ -668,7 +698,7 @@ hc_config_finish (HcConfig  *config,
   if (generated)
     g_message ("Generated the account and API key SIDs into %s", config->data_dir);
 
-  if (!finish_sms (config, error))
+  if (!finish_sms (config, error) || !finish_sip (config, error))
     return FALSE;
   return TRUE;
 }
@@ -1008,5 +1038,199 @@ finish_sms (HcConfig  *config,
     if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
       return config_error (error, "sms", "callback-secret-file",
                            "the secret may hold only letters, digits, - and _");
+  return TRUE;
+}
+
+/* [sip] and [interpreter]: the phone bridge and the interpreter service. */
+
+static gboolean
+check_sip_uri (const char *value)
+{
+  g_autofree char *rest = NULL;
+  const char *p;
+
+  if (value == NULL || strlen (value) > 256 ||
+      (!g_str_has_prefix (value, "sip:") && !g_str_has_prefix (value, "sips:")))
+    return FALSE;
+  p = strchr (value, ':') + 1;
+  if (*p == '\0')
+    return FALSE;
+  /* A host[:port] and URI parameters: no user part, no spaces, no headers. */
+  for (; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr (".-:[];=_", *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+check_http_url (const char *value)
+{
+  g_autoptr(GUri) uri = value ? g_uri_parse (value, G_URI_FLAGS_NONE, NULL) : NULL;
+
+  return uri != NULL && strlen (value) <= 2048 &&
+         (g_strcmp0 (g_uri_get_scheme (uri), "https") == 0 ||
+          g_strcmp0 (g_uri_get_scheme (uri), "http") == 0) &&
+         g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0';
+}
+
+static gboolean
+load_sip (GKeyFile  *file,
+          HcConfig  *config,
+          GError   **error)
+{
+  g_autofree char *range = NULL;
+  g_autofree char *caller_id = NULL;
+
+  if (!read_string (file, "sip", "trunk", &config->sip_trunk, error) ||
+      !read_string (file, "sip", "proxy", &config->sip_proxy, error) ||
+      !read_string (file, "sip", "listen", &config->sip_listen, error) ||
+      !read_string (file, "sip", "transport", &config->sip_transport, error) ||
+      !read_string (file, "sip", "username", &config->sip_username, error) ||
+      !read_path (file, config, "sip", "password-file", &config->sip_password_file, error) ||
+      !read_string (file, "sip", "caller-id", &caller_id, error) ||
+      !read_string (file, "sip", "caller-name", &config->sip_caller_name, error) ||
+      !read_uint (file, "sip", "ring-timeout-seconds", 1, 600, &config->sip_ring_timeout, error) ||
+      !read_uint (file, "sip", "max-call-seconds", 10, 86400, &config->sip_max_call_seconds,
+                  error) ||
+      !read_string (file, "sip", "rtp-address", &config->sip_rtp_address, error) ||
+      !read_string (file, "sip", "rtp-port-range", &range, error) ||
+      !read_uint (file, "sip", "max-calls-per-room", 1, 8, &config->sip_max_calls_per_room,
+                  error) ||
+      !read_string (file, "interpreter", "service-url", &config->interpreter_url, error) ||
+      !read_path (file, config, "interpreter", "auth-token-file", &config->interpreter_token_file,
+                  error) ||
+      !read_uint (file, "interpreter", "timeout-seconds", 1, 120, &config->interpreter_timeout,
+                  error) ||
+      !read_string (file, "interpreter", "name", &config->interpreter_name, error))
+    return FALSE;
+
+  if (config->sip_trunk != NULL && !check_sip_uri (config->sip_trunk))
+    return config_error (error, "sip", "trunk",
+                         "“%s” is not a SIP URI of a host, e.g. sip:pbx.example.org:5060",
+                         config->sip_trunk);
+  if (config->sip_proxy != NULL && !check_sip_uri (config->sip_proxy))
+    return config_error (error, "sip", "proxy", "“%s” is not a SIP URI of a host",
+                         config->sip_proxy);
+  if (config->sip_listen == NULL)
+    config->sip_listen = g_strdup ("127.0.0.1:0");
+  {
+    /* The same ADDRESS:PORT rules as [server] listen, checked on a scratch config. */
+    g_autoptr(HcConfig) scratch = hc_config_new ();
+    g_autoptr(GError) local_error = NULL;
+
+    if (!hc_config_set_listen (scratch, config->sip_listen, &local_error))
+      return config_error (error, "sip", "listen", "“%s” is not ADDRESS:PORT", config->sip_listen);
+    if (config->sip_rtp_address == NULL)
+      config->sip_rtp_address = g_strdup (scratch->listen_host);
+  }
+  if (config->sip_transport == NULL)
+    config->sip_transport = g_strdup ("udp");
+  if (strcmp (config->sip_transport, "udp") != 0 && strcmp (config->sip_transport, "tcp") != 0)
+    return config_error (error, "sip", "transport", "must be udp or tcp, not “%s”",
+                         config->sip_transport);
+  if (config->sip_username != NULL &&
+      (strlen (config->sip_username) > 128 || strpbrk (config->sip_username, " \t\":<>@") != NULL))
+    return config_error (error, "sip", "username", "must be at most 128 characters without "
+                         "spaces, quotes, colons, angle brackets or @");
+  if (caller_id != NULL)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      g_free (config->sip_caller_id);
+      config->sip_caller_id = hc_phone_normalize (caller_id, &local_error);
+      if (config->sip_caller_id == NULL)
+        return config_error (error, "sip", "caller-id", "%s", local_error->message);
+    }
+  if (config->sip_caller_name != NULL &&
+      (!g_utf8_validate (config->sip_caller_name, -1, NULL) ||
+       g_utf8_strlen (config->sip_caller_name, -1) > 64 ||
+       strpbrk (config->sip_caller_name, "\"\\\r\n") != NULL))
+    return config_error (error, "sip", "caller-name",
+                         "must be at most 64 characters without quotes or backslashes");
+  {
+    g_autoptr(GInetAddress) address = g_inet_address_new_from_string (config->sip_rtp_address);
+
+    if (address == NULL || g_inet_address_get_is_any (address) ||
+        g_inet_address_get_is_multicast (address))
+      return config_error (error, "sip", "rtp-address", "“%s” is not a unicast IP address",
+                           config->sip_rtp_address);
+  }
+  if (range != NULL)
+    {
+      g_auto(GStrv) parts = NULL;
+      guint64 min = 0, max = 0;
+
+      if (!check_port_range (range))
+        return config_error (error, "sip", "rtp-port-range",
+                             "“%s” is not MIN-MAX with 1024 ≤ MIN < MAX ≤ 65535", range);
+      parts = g_strsplit (range, "-", 2);
+      g_ascii_string_to_unsigned (parts[0], 10, 1024, 65535, &min, NULL);
+      g_ascii_string_to_unsigned (parts[1], 10, 1024, 65535, &max, NULL);
+      config->sip_rtp_port_min = (guint) min;
+      config->sip_rtp_port_max = (guint) max;
+    }
+  if (config->interpreter_url != NULL && !check_http_url (config->interpreter_url))
+    return config_error (error, "interpreter", "service-url", "must be an http or https URL");
+  if (config->interpreter_name != NULL &&
+      (!g_utf8_validate (config->interpreter_name, -1, NULL) ||
+       g_utf8_strlen (config->interpreter_name, -1) > 64))
+    return config_error (error, "interpreter", "name", "must be at most 64 characters");
+  return TRUE;
+}
+
+/* A short secret file: SIP passwords and service tokens are whatever the
+ * provider issued, so unlike our own secrets there is no minimum length. */
+static GBytes *
+read_short_secret (const char  *path,
+                   const char  *group,
+                   const char  *key,
+                   GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (path, &contents, &len, &local_error))
+    {
+      config_error (error, group, key, "%s", local_error->message);
+      return NULL;
+    }
+  while (len > 0 && (contents[len - 1] == '\n' || contents[len - 1] == '\r'))
+    contents[--len] = '\0';
+  if (len == 0 || len > 1024 || memchr (contents, '\0', len) != NULL ||
+      strpbrk (contents, "\r\n") != NULL)
+    {
+      config_error (error, group, key, "%s must hold one line of 1 to 1024 bytes", path);
+      return NULL;
+    }
+  return g_bytes_new (contents, len);
+}
+
+static gboolean
+finish_sip (HcConfig  *config,
+            GError   **error)
+{
+  const char *env = g_getenv ("HOUSECALLD_SIP_PASSWORD");
+
+  g_clear_pointer (&config->sip_password, g_bytes_unref);
+  g_clear_pointer (&config->interpreter_token, g_bytes_unref);
+  if (config->sip_password_file != NULL)
+    {
+      config->sip_password = read_short_secret (config->sip_password_file, "sip",
+                                                "password-file", error);
+      if (config->sip_password == NULL)
+        return FALSE;
+    }
+  else if (env != NULL && *env != '\0')
+    config->sip_password = g_bytes_new (env, strlen (env));
+  if (config->sip_password != NULL && config->sip_username == NULL)
+    return config_error (error, "sip", "username", "a password is set but no username");
+  if (config->interpreter_token_file != NULL)
+    {
+      config->interpreter_token = read_short_secret (config->interpreter_token_file,
+                                                     "interpreter", "auth-token-file", error);
+      if (config->interpreter_token == NULL)
+        return FALSE;
+    }
   return TRUE;
 }

@@ -74,6 +74,30 @@ typedef struct
   char      *twilio_account_sid;
   char      *twilio_auth_token_file;
   GBytes    *twilio_auth_token;
+
+  /* [sip]: the phone bridge's trunk or PBX. NULL sip_trunk: no phone bridge. */
+  char      *sip_trunk;              /* sip:host[:port], the Request-URI's host part */
+  char      *sip_proxy;              /* outbound proxy URI, or NULL */
+  char      *sip_listen;             /* the user agent's own ADDRESS:PORT */
+  char      *sip_transport;          /* "udp" or "tcp" */
+  char      *sip_username;
+  char      *sip_password_file;
+  GBytes    *sip_password;
+  char      *sip_caller_id;          /* E.164 */
+  char      *sip_caller_name;
+  guint      sip_ring_timeout;       /* seconds before an unanswered call is no-answer */
+  guint      sip_max_call_seconds;
+  char      *sip_rtp_address;        /* our media address, in the SDP */
+  guint      sip_rtp_port_min;
+  guint      sip_rtp_port_max;
+  guint      sip_max_calls_per_room;
+
+  /* [interpreter]: the clinic's interpreter service. NULL url: none. */
+  char      *interpreter_url;
+  char      *interpreter_token_file;
+  GBytes    *interpreter_token;
+  guint      interpreter_timeout;
+  char      *interpreter_name;       /* shown to providers */
 } HcConfig;
 
 HcConfig *hc_config_new             (void);

@@ -508,6 +508,11 @@ hc_rest_rooms_handle (HcServer          *self,
                                    n_parts == 3 ? parts[2] : NULL);
       return;
     }
+  if (n_parts >= 2 && strcmp (parts[1], "PhoneCalls") == 0)
+    {
+      hc_rest_phone_calls_handle (self, msg, method, room, &principal, parts + 2, n_parts - 2);
+      return;
+    }
   if (n_parts != 1)
     {
       hc_http_send_error_code (msg, HC_ERROR_NOT_FOUND, "No such resource");

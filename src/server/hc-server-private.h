@@ -5,6 +5,7 @@
 
 #include "hc-http.h"
 #include "hc-media.h"
+#include "hc-phone-bridge.h"
 #include "hc-rate-limiter.h"
 #include "hc-server.h"
 #include "hc-sms-dispatcher.h"
@@ -28,6 +29,7 @@ struct _HcServer
   GPtrArray     *sessions;       /* HcSignalSession, the open signaling sockets */
   HcMedia       *media;
   HcSmsDispatcher *sms;          /* appointments' SMS queue */
+  HcPhoneBridge *phone;          /* the SIP phone bridge */
   char          *web_root;
   guint16        port;
 };
@@ -109,5 +111,18 @@ void hc_rest_appointments_handle (HcServer *self, SoupServerMessage *msg, const 
                                   char **parts, guint n_parts);
 void hc_rest_sms_handle    (HcServer *self, SoupServerMessage *msg, const char *method,
                             char **parts, guint n_parts);
+
+/* The phone bridge (hc-rest-phone-calls.c). */
+void hc_rest_phone_calls_handle (HcServer *self, SoupServerMessage *msg, const char *method,
+                                 HcRoomRecord *room, HcPrincipal *principal,
+                                 char **parts, guint n_parts);
+void hc_server_build_phone_call (HcServer *self, JsonBuilder *builder,
+                                 const HcPhoneCallRecord *call);
+/* Checks the number and digits and places the call. */
+HcPhoneCallRecord *hc_server_dial (HcServer *self, const HcRoomRecord *room,
+                                   const char *created_by, const char *to,
+                                   const char *send_digits, const char *label,
+                                   const char *status_callback, const char *events,
+                                   guint timeout, guint time_limit, GError **error);
 
 G_END_DECLS

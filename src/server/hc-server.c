@@ -227,6 +227,8 @@ hc_server_room_completed (HcServer   *self,
   if (!hc_store_finish_room_visits (self->store, room_sid, hc_server_now (), &error))
     g_warning ("Could not close the visits of a completed room: %s", error->message);
   hc_server_queue_changed (self);
+  if (self->phone != NULL)
+    hc_phone_bridge_room_ended (self->phone, room_sid);
 
   for (guint i = 0; i < sessions->len; i++)
     hc_signal_session_room_completed (g_ptr_array_index (sessions, i), room_sid);
@@ -282,6 +284,31 @@ hc_server_send_to_identity (HcServer   *self,
   for (guint i = 0; i < sessions->len; i++)
     if (hc_signal_session_is_patient (g_ptr_array_index (sessions, i), identity))
       hc_signal_session_send (g_ptr_array_index (sessions, i), message);
+}
+
+/* A call's status changed: its room's providers hear it on signaling, as
+ * does the provider who placed it wherever they are connected. */
+static void
+on_phone_call_changed (HcPhoneBridge           *phone,
+                       const HcPhoneCallRecord *call,
+                       HcServer                *self)
+{
+  g_autoptr(GPtrArray) sessions = snapshot_sessions (self);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "phone-call-status");
+  json_builder_set_member_name (builder, "call");
+  hc_server_build_phone_call (self, builder, call);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+
+  for (guint i = 0; i < sessions->len; i++)
+    if (hc_signal_session_is_provider_for (g_ptr_array_index (sessions, i), call->created_by,
+                                           call->room_sid))
+      hc_signal_session_send (g_ptr_array_index (sessions, i), node);
 }
 
 static void
@@ -571,6 +598,9 @@ hc_server_dispose (GObject *object)
   g_clear_object (&self->soup);
   g_clear_object (&self->media);
   g_clear_object (&self->sms);
+  if (self->phone != NULL)
+    g_signal_handlers_disconnect_by_data (self->phone, self);
+  g_clear_object (&self->phone);
   g_clear_object (&self->store);
   g_clear_object (&self->login_by_account);
   g_clear_object (&self->login_by_address);
@@ -627,6 +657,8 @@ hc_server_new (HcConfig *config,
 
     self->sms = hc_sms_dispatcher_new (store, sender, clock, config);
   }
+  self->phone = hc_phone_bridge_new (config, store);
+  g_signal_connect (self->phone, "call-changed", G_CALLBACK (on_phone_call_changed), self);
   self->web_root = find_web_root ();
   return self;
 }
@@ -698,6 +730,13 @@ hc_server_start (HcServer  *self,
       g_clear_object (&self->soup);
       return FALSE;
     }
+  if (!hc_phone_bridge_start (self->phone, error))
+    {
+      hc_media_stop (self->media);
+      soup_server_disconnect (self->soup);
+      g_clear_object (&self->soup);
+      return FALSE;
+    }
 
   uris = soup_server_get_uris (self->soup);
   self->port = uris ? (guint16) g_uri_get_port (uris->data) : self->config->listen_port;
@@ -734,6 +773,8 @@ hc_server_stop (HcServer *self)
     }
   if (self->sms != NULL)
     hc_sms_dispatcher_stop (self->sms);
+  if (self->phone != NULL)
+    hc_phone_bridge_stop (self->phone);
   if (self->media != NULL)
     hc_media_stop (self->media);
   if (self->soup != NULL)

@@ -1747,6 +1747,18 @@ hc_signal_session_is_patient (HcSignalSession *self,
          g_strcmp0 (self->claims->identity, identity) == 0;
 }
 
+gboolean
+hc_signal_session_is_provider_for (HcSignalSession *self,
+                                   const char      *identity,
+                                   const char      *room_sid)
+{
+  g_return_val_if_fail (HC_IS_SIGNAL_SESSION (self), FALSE);
+  if (self->closed || self->claims == NULL || self->claims->role != HC_ROLE_PROVIDER)
+    return FALSE;
+  return (identity != NULL && g_strcmp0 (self->claims->identity, identity) == 0) ||
+         (self->room != NULL && g_strcmp0 (self->room->sid, room_sid) == 0);
+}
+
 /* The preflight network test: a loopback through Janus's echo test. */
 
 static void

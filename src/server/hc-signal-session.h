@@ -31,6 +31,10 @@ void             hc_signal_session_token_revoked  (HcSignalSession         *self
 void             hc_signal_session_queue_changed  (HcSignalSession         *self);
 gboolean         hc_signal_session_is_patient     (HcSignalSession         *self,
                                                    const char              *identity);
+/* A provider's session that is @identity's or joined to @room_sid. */
+gboolean         hc_signal_session_is_provider_for (HcSignalSession        *self,
+                                                    const char             *identity,
+                                                    const char             *room_sid);
 /* Takes the participant out of the room and closes the socket (4409). */
 void             hc_signal_session_kick           (HcSignalSession         *self);
 /* Leaves the room and closes the socket: the server is stopping. */

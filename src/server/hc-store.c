@@ -145,6 +145,29 @@ static const char * const migrations[] = {
   "  message TEXT,"
   "  date_updated INTEGER NOT NULL);"
   "CREATE INDEX waiting_room_queue ON waiting_room (status, checked_in_at, id);",
+
+  /* 4: the phone bridge's calls, kept so that a restart knows what happened
+   * to them. */
+  "CREATE TABLE phone_calls ("
+  "  sid TEXT PRIMARY KEY,"
+  "  room_sid TEXT NOT NULL,"
+  "  created_by TEXT,"
+  "  to_number TEXT NOT NULL,"
+  "  label TEXT,"
+  "  send_digits TEXT,"
+  "  status TEXT NOT NULL,"
+  "  sip_code INTEGER NOT NULL DEFAULT 0,"
+  "  sip_reason TEXT,"
+  "  error_code INTEGER NOT NULL DEFAULT 0,"
+  "  error_message TEXT,"
+  "  status_callback TEXT,"
+  "  callback_events TEXT,"
+  "  hangup_by TEXT,"
+  "  date_created INTEGER NOT NULL,"
+  "  date_updated INTEGER NOT NULL,"
+  "  start_time INTEGER NOT NULL DEFAULT 0,"
+  "  end_time INTEGER NOT NULL DEFAULT 0);"
+  "CREATE INDEX phone_calls_room ON phone_calls (room_sid, date_created);",
 };
 
 static gboolean
@@ -1799,4 +1822,191 @@ hc_store_average_visit_seconds (HcStore    *self,
   if (sqlite3_step (stmt) != SQLITE_ROW || sqlite3_column_type (stmt, 0) == SQLITE_NULL)
     return 0;
   return (gint64) sqlite3_column_double (stmt, 0);
+}
+
+/* The phone bridge's calls. */
+
+#define PHONE_CALL_COLUMNS "sid, room_sid, created_by, to_number, label, send_digits, status, " \
+                           "sip_code, sip_reason, error_code, error_message, status_callback, " \
+                           "callback_events, hangup_by, date_created, date_updated, start_time, " \
+                           "end_time"
+
+void
+hc_phone_call_record_free (HcPhoneCallRecord *record)
+{
+  if (record == NULL)
+    return;
+  g_free (record->sid);
+  g_free (record->room_sid);
+  g_free (record->created_by);
+  g_free (record->to);
+  g_free (record->label);
+  g_free (record->send_digits);
+  g_free (record->status);
+  g_free (record->sip_reason);
+  g_free (record->error_message);
+  g_free (record->status_callback);
+  g_free (record->callback_events);
+  g_free (record->hangup_by);
+  g_free (record);
+}
+
+HcPhoneCallRecord *
+hc_phone_call_record_copy (const HcPhoneCallRecord *record)
+{
+  HcPhoneCallRecord *copy = g_memdup2 (record, sizeof *record);
+
+  copy->sid = g_strdup (record->sid);
+  copy->room_sid = g_strdup (record->room_sid);
+  copy->created_by = g_strdup (record->created_by);
+  copy->to = g_strdup (record->to);
+  copy->label = g_strdup (record->label);
+  copy->send_digits = g_strdup (record->send_digits);
+  copy->status = g_strdup (record->status);
+  copy->sip_reason = g_strdup (record->sip_reason);
+  copy->error_message = g_strdup (record->error_message);
+  copy->status_callback = g_strdup (record->status_callback);
+  copy->callback_events = g_strdup (record->callback_events);
+  copy->hangup_by = g_strdup (record->hangup_by);
+  return copy;
+}
+
+static HcPhoneCallRecord *
+phone_call_from_row (sqlite3_stmt *stmt)
+{
+  HcPhoneCallRecord *call = g_new0 (HcPhoneCallRecord, 1);
+
+  call->sid = column_text (stmt, 0);
+  call->room_sid = column_text (stmt, 1);
+  call->created_by = column_text (stmt, 2);
+  call->to = column_text (stmt, 3);
+  call->label = column_text (stmt, 4);
+  call->send_digits = column_text (stmt, 5);
+  call->status = column_text (stmt, 6);
+  call->sip_code = sqlite3_column_int (stmt, 7);
+  call->sip_reason = column_text (stmt, 8);
+  call->error_code = sqlite3_column_int (stmt, 9);
+  call->error_message = column_text (stmt, 10);
+  call->status_callback = column_text (stmt, 11);
+  call->callback_events = column_text (stmt, 12);
+  call->hangup_by = column_text (stmt, 13);
+  call->date_created = sqlite3_column_int64 (stmt, 14);
+  call->date_updated = sqlite3_column_int64 (stmt, 15);
+  call->start_time = sqlite3_column_int64 (stmt, 16);
+  call->end_time = sqlite3_column_int64 (stmt, 17);
+  return call;
+}
+
+gboolean
+hc_store_save_phone_call (HcStore                  *self,
+                          const HcPhoneCallRecord  *call,
+                          GError                  **error)
+{
+  g_auto_stmt stmt = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+
+  stmt = prepare (self, "INSERT OR REPLACE INTO phone_calls (" PHONE_CALL_COLUMNS ") "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, call->sid);
+  bind_text (stmt, 2, call->room_sid);
+  bind_text (stmt, 3, call->created_by);
+  bind_text (stmt, 4, call->to);
+  bind_text (stmt, 5, call->label);
+  bind_text (stmt, 6, call->send_digits);
+  bind_text (stmt, 7, call->status);
+  sqlite3_bind_int (stmt, 8, call->sip_code);
+  bind_text (stmt, 9, call->sip_reason);
+  sqlite3_bind_int (stmt, 10, call->error_code);
+  bind_text (stmt, 11, call->error_message);
+  bind_text (stmt, 12, call->status_callback);
+  bind_text (stmt, 13, call->callback_events);
+  bind_text (stmt, 14, call->hangup_by);
+  sqlite3_bind_int64 (stmt, 15, call->date_created);
+  sqlite3_bind_int64 (stmt, 16, call->date_updated);
+  sqlite3_bind_int64 (stmt, 17, call->start_time);
+  sqlite3_bind_int64 (stmt, 18, call->end_time);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return set_sqlite_error (self, error, "Could not save a phone call");
+  return TRUE;
+}
+
+HcPhoneCallRecord *
+hc_store_find_phone_call (HcStore     *self,
+                          const char  *sid,
+                          GError     **error)
+{
+  g_auto_stmt stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+
+  stmt = prepare (self, "SELECT " PHONE_CALL_COLUMNS " FROM phone_calls WHERE sid = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, sid);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return phone_call_from_row (stmt);
+  if (rc != SQLITE_DONE)
+    set_sqlite_error (self, error, "Could not look up a phone call");
+  return NULL;
+}
+
+GPtrArray *
+hc_store_list_phone_calls (HcStore     *self,
+                           const char  *room_sid,
+                           GError     **error)
+{
+  g_autoptr(GPtrArray) calls = g_ptr_array_new_with_free_func ((GDestroyNotify) hc_phone_call_record_free);
+  g_auto_stmt stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+
+  stmt = prepare (self, "SELECT " PHONE_CALL_COLUMNS " FROM phone_calls WHERE room_sid = ? "
+                        "ORDER BY date_created, rowid", error);
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, room_sid);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (calls, phone_call_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, "Could not list phone calls");
+      return NULL;
+    }
+  return g_steal_pointer (&calls);
+}
+
+gint
+hc_store_end_unfinished_phone_calls (HcStore     *self,
+                                     gint64       now,
+                                     GError     **error)
+{
+  g_auto_stmt stmt = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (self), -1);
+
+  /* The SIP dialogs lived in the process that died: an answered call was
+   * cut off (completed), one still ringing never got through (failed). */
+  stmt = prepare (self, "UPDATE phone_calls SET "
+                        "status = CASE status WHEN 'answered' THEN 'completed' ELSE 'failed' END, "
+                        "error_code = CASE status WHEN 'answered' THEN error_code ELSE ?2 END, "
+                        "error_message = CASE status WHEN 'answered' THEN error_message "
+                        "  ELSE 'The server restarted before the call was answered' END, "
+                        "hangup_by = 'server-restart', end_time = ?1, date_updated = ?1 "
+                        "WHERE status IN ('queued', 'initiated', 'ringing', 'answered')", error);
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_int64 (stmt, 1, now);
+  sqlite3_bind_int (stmt, 2, HC_ERROR_PHONE_CALL_FAILED);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    {
+      set_sqlite_error (self, error, "Could not close unfinished phone calls");
+      return -1;
+    }
+  return sqlite3_changes (self->db);
 }

@@ -62,6 +62,33 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (HcRoomRecord, hc_room_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HcTokenRecord, hc_token_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HcAuditRecord, hc_audit_record_free)
 
+/* One call of the phone bridge (docs/phone-bridge.md). */
+typedef struct
+{
+  char   *sid;                 /* CA + 32 hex */
+  char   *room_sid;
+  char   *created_by;          /* the provider's identity; NULL for the API key */
+  char   *to;                  /* E.164 */
+  char   *label;               /* the room participant's name, e.g. "Interpreter (es)" */
+  char   *send_digits;
+  char   *status;              /* initiated, ringing, answered, completed, busy, no-answer, failed, canceled */
+  int     sip_code;            /* the final (or latest) SIP response, 0 if none */
+  char   *sip_reason;
+  int     error_code;          /* an HcErrorCode when the call failed, else 0 */
+  char   *error_message;
+  char   *status_callback;
+  char   *callback_events;     /* space-separated, as Twilio's StatusCallbackEvent */
+  char   *hangup_by;           /* provider, phone, max-duration, room-ended, server, server-restart */
+  gint64  date_created;
+  gint64  date_updated;
+  gint64  start_time;          /* answered at, 0 if never */
+  gint64  end_time;
+} HcPhoneCallRecord;
+
+void               hc_phone_call_record_free  (HcPhoneCallRecord       *record);
+HcPhoneCallRecord *hc_phone_call_record_copy  (const HcPhoneCallRecord *record);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HcPhoneCallRecord, hc_phone_call_record_free)
+
 #define HC_TYPE_STORE (hc_store_get_type ())
 G_DECLARE_FINAL_TYPE (HcStore, hc_store, HC, STORE, GObject)
 
@@ -357,5 +384,22 @@ gboolean             hc_store_finish_room_visits          (HcStore              
 /* Of the provider's last 20 visits (any provider's when NULL), 0 if none. */
 gint64               hc_store_average_visit_seconds       (HcStore              *self,
                                                            const char           *provider);
+
+/* Inserts or replaces the whole record. */
+gboolean             hc_store_save_phone_call             (HcStore                  *self,
+                                                           const HcPhoneCallRecord  *call,
+                                                           GError                  **error);
+HcPhoneCallRecord   *hc_store_find_phone_call             (HcStore                  *self,
+                                                           const char               *sid,
+                                                           GError                  **error);
+/* A room's calls, oldest first. */
+GPtrArray           *hc_store_list_phone_calls            (HcStore                  *self,
+                                                           const char               *room_sid,
+                                                           GError                  **error);
+/* At start-up: calls a previous process left unfinished end; returns how
+ * many, or -1. */
+gint                 hc_store_end_unfinished_phone_calls  (HcStore                  *self,
+                                                           gint64                    now,
+                                                           GError                  **error);
 
 G_END_DECLS
