@@ -11,7 +11,7 @@
 #include <string.h>
 
 #define FRAME_US 20000
-#define MAX_CATCH_UP 10                   /* frames sent at once after a stall */
+#define MAX_CATCH_UP 50                   /* frames sent at once after a stall (1 s) */
 #define END_PACKETS 3                     /* RFC 4733 §2.5.1.4: send the end three times */
 #define PCMA_SILENCE 0xd5
 #define PCMU_SILENCE 0xff
@@ -172,8 +172,9 @@ on_tick (gpointer user_data)
   gint64 due = (g_get_monotonic_time () - self->started_at) / FRAME_US + 1;
   guint sent = 0;
 
-  /* A loaded main loop fires late: catch up a little, then let the
-   * timestamps jump rather than burst a backlog at the phone. */
+  /* A loaded main loop fires late: catch up (the far end's jitter buffer
+   * copes, and the digits keep their spacing in RTP time), but after a
+   * stall of more than a second let the timestamps jump instead. */
   while ((gint64) self->frames < due && sent < MAX_CATCH_UP)
     {
       send_frame (self);
