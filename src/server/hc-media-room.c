@@ -24,6 +24,7 @@ struct _HcMediaRoom
   char              *video_codec;
   guint              max_participants;
   GPtrArray         *members;        /* HcSignalSession */
+  GPtrArray         *phones;         /* HcRoomPhone */
 
   HcJanus           *janus;
   guint64            janus_room;
@@ -35,6 +36,14 @@ struct _HcMediaRoom
 };
 
 G_DEFINE_FINAL_TYPE (HcMediaRoom, hc_media_room, G_TYPE_OBJECT)
+
+static void
+room_phone_free (HcRoomPhone *phone)
+{
+  g_free (phone->sid);
+  g_free (phone->identity);
+  g_free (phone);
+}
 
 static gint64
 now_ms (void)
@@ -205,6 +214,7 @@ hc_media_room_dispose (GObject *object)
     }
   g_clear_pointer (&self->waiters, g_ptr_array_unref);
   g_clear_pointer (&self->members, g_ptr_array_unref);
+  g_clear_pointer (&self->phones, g_ptr_array_unref);
   g_clear_object (&self->janus);
 
   G_OBJECT_CLASS (hc_media_room_parent_class)->dispose (object);
@@ -236,6 +246,7 @@ static void
 hc_media_room_init (HcMediaRoom *self)
 {
   self->members = g_ptr_array_new_with_free_func (g_object_unref);
+  self->phones = g_ptr_array_new_with_free_func ((GDestroyNotify) room_phone_free);
   self->waiters = g_ptr_array_new_with_free_func (g_object_unref);
   self->speaker = hc_dominant_speaker_new (SPEAKER_MIN_INTERVAL_MS);
 }
@@ -316,8 +327,143 @@ hc_media_room_remove_member (HcMediaRoom     *self,
     announce_speaker (self);
   schedule_speaker_tick (self);
 
-  if (self->members->len == 0)
+  /* A phone call keeps the room: the provider may be reconnecting. */
+  if (self->members->len == 0 && self->phones->len == 0)
     hc_media_room_finished (self->media, self);
+}
+
+static void
+build_phone (const HcRoomPhone *phone,
+             JsonBuilder       *builder,
+             gboolean           details)
+{
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "sid");
+  json_builder_add_string_value (builder, phone->sid);
+  json_builder_set_member_name (builder, "identity");
+  json_builder_add_string_value (builder, phone->identity);
+  json_builder_set_member_name (builder, "phone");
+  json_builder_add_boolean_value (builder, TRUE);
+  if (details)
+    {
+      json_builder_set_member_name (builder, "publishing");
+      json_builder_add_boolean_value (builder, TRUE);
+      json_builder_set_member_name (builder, "audio_muted");
+      json_builder_add_boolean_value (builder, FALSE);
+      json_builder_set_member_name (builder, "video_muted");
+      json_builder_add_boolean_value (builder, FALSE);
+    }
+  json_builder_end_object (builder);
+}
+
+static void
+broadcast_phone_event (HcMediaRoom       *self,
+                       const HcRoomPhone *phone,
+                       const char        *type)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  gboolean track = g_str_has_prefix (type, "track-");
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, type);
+  json_builder_set_member_name (builder, "participant");
+  build_phone (phone, builder, FALSE);
+  if (track && strcmp (type, "track-published") == 0)
+    {
+      json_builder_set_member_name (builder, "audio");
+      json_builder_add_boolean_value (builder, TRUE);
+      json_builder_set_member_name (builder, "video");
+      json_builder_add_boolean_value (builder, FALSE);
+      json_builder_set_member_name (builder, "simulcast");
+      json_builder_add_boolean_value (builder, FALSE);
+    }
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  hc_media_room_broadcast (self, node, NULL);
+}
+
+void
+hc_media_room_add_phone (HcMediaRoom *self,
+                         const char  *participant_sid,
+                         const char  *identity,
+                         guint64      feed_id)
+{
+  HcRoomPhone *phone;
+
+  g_return_if_fail (HC_IS_MEDIA_ROOM (self));
+  g_return_if_fail (hc_media_room_find_phone (self, participant_sid) == NULL);
+
+  phone = g_new0 (HcRoomPhone, 1);
+  phone->sid = g_strdup (participant_sid);
+  phone->identity = g_strdup (identity);
+  phone->feed_id = feed_id;
+  g_ptr_array_add (self->phones, phone);
+  /* The phone's media is already flowing into Janus: both at once. */
+  broadcast_phone_event (self, phone, "participant-connected");
+  broadcast_phone_event (self, phone, "track-published");
+}
+
+void
+hc_media_room_remove_phone (HcMediaRoom *self,
+                            const char  *participant_sid)
+{
+  g_autoptr(HcMediaRoom) hold G_GNUC_UNUSED = g_object_ref (self);
+
+  g_return_if_fail (HC_IS_MEDIA_ROOM (self));
+
+  for (guint i = 0; i < self->phones->len; i++)
+    {
+      HcRoomPhone *phone = g_ptr_array_index (self->phones, i);
+
+      if (g_strcmp0 (phone->sid, participant_sid) != 0)
+        continue;
+      broadcast_phone_event (self, phone, "track-unpublished");
+      broadcast_phone_event (self, phone, "participant-disconnected");
+      for (guint m = 0; m < self->members->len; m++)
+        hc_signal_session_drop_subscription (g_ptr_array_index (self->members, m), phone->sid);
+      if (hc_dominant_speaker_remove (self->speaker, phone->sid, now_ms ()))
+        announce_speaker (self);
+      schedule_speaker_tick (self);
+      g_ptr_array_remove_index (self->phones, i);
+      break;
+    }
+  if (self->members->len == 0 && self->phones->len == 0)
+    hc_media_room_finished (self->media, self);
+}
+
+GPtrArray *
+hc_media_room_get_phones (HcMediaRoom *self)
+{
+  g_return_val_if_fail (HC_IS_MEDIA_ROOM (self), NULL);
+  return self->phones;
+}
+
+const HcRoomPhone *
+hc_media_room_find_phone (HcMediaRoom *self,
+                          const char  *participant_sid)
+{
+  g_return_val_if_fail (HC_IS_MEDIA_ROOM (self), NULL);
+
+  for (guint i = 0; i < self->phones->len; i++)
+    {
+      HcRoomPhone *phone = g_ptr_array_index (self->phones, i);
+
+      if (g_strcmp0 (phone->sid, participant_sid) == 0)
+        return phone;
+    }
+  return NULL;
+}
+
+void
+hc_media_room_build_phones (HcMediaRoom *self,
+                            JsonBuilder *builder)
+{
+  g_return_if_fail (HC_IS_MEDIA_ROOM (self));
+
+  for (guint i = 0; i < self->phones->len; i++)
+    build_phone (g_ptr_array_index (self->phones, i), builder, TRUE);
 }
 
 void

@@ -37,6 +37,31 @@ guint64          hc_media_room_get_janus_room    (HcMediaRoom        *self);
 void             hc_media_room_media_lost        (HcMediaRoom        *self);
 void             hc_media_room_destroy_in_janus  (HcMediaRoom        *self);
 
+/* Phone-bridge participants: no signaling session, a remote publisher in
+ * Janus (docs/phone-bridge.md). Adding one announces participant-connected
+ * and track-published; removing, track-unpublished and
+ * participant-disconnected. */
+typedef struct
+{
+  char    *sid;
+  char    *identity;
+  guint64  feed_id;
+} HcRoomPhone;
+
+void             hc_media_room_add_phone         (HcMediaRoom        *self,
+                                                  const char         *participant_sid,
+                                                  const char         *identity,
+                                                  guint64             feed_id);
+void             hc_media_room_remove_phone      (HcMediaRoom        *self,
+                                                  const char         *participant_sid);
+/* HcRoomPhone, owned by the room. */
+GPtrArray       *hc_media_room_get_phones        (HcMediaRoom        *self);
+const HcRoomPhone *hc_media_room_find_phone      (HcMediaRoom        *self,
+                                                  const char         *participant_sid);
+/* Adds the phone participants to a "participants" array being built. */
+void             hc_media_room_build_phones      (HcMediaRoom        *self,
+                                                  JsonBuilder        *builder);
+
 void             hc_media_room_talking           (HcMediaRoom        *self,
                                                   const char         *participant_sid,
                                                   gboolean            talking);

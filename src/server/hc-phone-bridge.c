@@ -5,12 +5,15 @@
 
 #include "hc-dtmf.h"
 #include "hc-error.h"
+#include "hc-media-room.h"
 #include "hc-phone-bridge.h"
+#include "hc-phone-media.h"
 #include "hc-phone-rtp.h"
 #include "hc-phone-sdp.h"
 #include "hc-sid.h"
 #include "hc-sms-twilio.h"
 
+#include <gst/gst.h>
 #include <libsoup/soup.h>
 #include <string.h>
 
@@ -53,6 +56,8 @@ struct _HcPhoneBridge
 
   const HcConfig  *config;          /* unowned: the server owns it */
   HcStore         *store;
+  HcMedia         *media;           /* unowned: the server's */
+  gboolean         audio;           /* GStreamer has what the audio bridge needs */
   GHashTable      *calls;           /* sid → PhoneCall, until the dialog is gone */
   SoupSession     *http;            /* status callbacks */
   gboolean         started;
@@ -73,6 +78,7 @@ struct _PhoneCall
   nua_handle_t      *nh;
 #endif
   HcPhoneRtp        *rtp;
+  HcPhoneMedia      *media;
   guint              time_limit;      /* seconds after the answer */
   guint              ring_timer;
   guint              max_timer;
@@ -101,6 +107,12 @@ phone_call_free (PhoneCall *call)
   g_clear_handle_id (&call->ring_timer, g_source_remove);
   g_clear_handle_id (&call->max_timer, g_source_remove);
   g_clear_handle_id (&call->cancel_timer, g_source_remove);
+  if (call->media != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (call->media, call);
+      hc_phone_media_stop (call->media);
+    }
+  g_clear_object (&call->media);
   if (call->rtp != NULL)
     hc_phone_rtp_stop (call->rtp);
   g_clear_object (&call->rtp);
@@ -268,6 +280,8 @@ finish (PhoneCall  *call,
     return;
   g_clear_handle_id (&call->ring_timer, g_source_remove);
   g_clear_handle_id (&call->max_timer, g_source_remove);
+  if (call->media != NULL)
+    hc_phone_media_stop (call->media);
   if (call->rtp != NULL)
     hc_phone_rtp_stop (call->rtp);
   if (hangup_by != NULL && call->record->hangup_by == NULL)
@@ -360,6 +374,35 @@ on_max_duration (gpointer user_data)
 }
 
 static void
+on_media_lost (HcPhoneMedia *media,
+               PhoneCall    *call)
+{
+  /* The room's media server went away: the phone would hear nobody. */
+  set_error (call, HC_ERROR_MEDIA_UNAVAILABLE, "The media server of the room went away");
+  hang_up (call, "server");
+}
+
+/* The phone joins the room as an audio-only participant named after the
+ * line (hc-phone-media.c). */
+static void
+start_media (PhoneCall  *call,
+             guint8      payload_type)
+{
+  HcPhoneBridge *self = call->bridge;
+  g_autoptr(HcRoomRecord) room = NULL;
+
+  if (self->media == NULL || !self->audio)
+    return;
+  room = hc_store_find_room (self->store, call->record->room_sid, NULL);
+  if (room == NULL || g_strcmp0 (room->status, "in-progress") != 0)
+    return;
+  call->media = hc_phone_media_new (hc_media_get_room (self->media, room),
+                                    call->record->participant_sid, call->record->label);
+  g_signal_connect (call->media, "lost", G_CALLBACK (on_media_lost), call);
+  hc_phone_media_start (call->media, call->rtp, payload_type);
+}
+
+static void
 answered (PhoneCall   *call,
           sip_t const *sip)
 {
@@ -386,6 +429,7 @@ answered (PhoneCall   *call,
                                                             : self->config->sip_max_call_seconds,
                                            on_max_duration, call);
   set_status (call, "answered");
+  start_media (call, sdp->payload_type);
   if (call->digits != NULL && call->digits->len > 0 &&
       !hc_phone_rtp_send_digits (call->rtp, call->digits, &error))
     {
@@ -621,11 +665,13 @@ hc_phone_bridge_init (HcPhoneBridge *self)
 
 HcPhoneBridge *
 hc_phone_bridge_new (const HcConfig *config,
-                     HcStore        *store)
+                     HcStore        *store,
+                     HcMedia        *media)
 {
   HcPhoneBridge *self = g_object_new (HC_TYPE_PHONE_BRIDGE, NULL);
 
   self->config = config;
+  self->media = media;
   self->store = g_object_ref (store);
   self->http = soup_session_new_with_options ("timeout", 10, "user-agent",
                                               "housecalld/" PACKAGE_VERSION, NULL);
@@ -674,6 +720,16 @@ hc_phone_bridge_start (HcPhoneBridge  *self,
     else
       url = g_strdup_printf ("sip:%s;transport=%s", listen, self->config->sip_transport);
 
+    /* The audio bridge transcodes with GStreamer; without the elements it
+     * needs, calls still work but carry no audio. */
+    {
+      g_autoptr(GError) media_error = NULL;
+
+      gst_init (NULL, NULL);
+      self->audio = hc_phone_media_check_elements (&media_error);
+      if (!self->audio)
+        g_warning ("Phone calls will carry no audio: %s", media_error->message);
+    }
     su_init ();
     su_log_redirect (NULL, sofia_logger, NULL);
     self->root = su_glib_root_create (self);
@@ -840,6 +896,7 @@ hc_phone_bridge_dial (HcPhoneBridge             *self,
     call->record = g_new0 (HcPhoneCallRecord, 1);
     call->record->sid = hc_sid_new (HC_SID_PREFIX_CALL);
     call->record->room_sid = g_strdup (options->room_sid);
+    call->record->participant_sid = hc_sid_new (HC_SID_PREFIX_PARTICIPANT);
     call->record->created_by = g_strdup (options->created_by);
     call->record->to = g_strdup (options->to);
     call->record->label = g_strdup (options->label);

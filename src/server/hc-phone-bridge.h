@@ -2,6 +2,7 @@
 #pragma once
 
 #include "hc-config.h"
+#include "hc-media.h"
 #include "hc-store.h"
 
 G_BEGIN_DECLS
@@ -27,7 +28,8 @@ G_DECLARE_FINAL_TYPE (HcPhoneBridge, hc_phone_bridge, HC, PHONE_BRIDGE, GObject)
  * "call-changed" (const HcPhoneCallRecord *) after every status change,
  * once the record is saved. */
 HcPhoneBridge     *hc_phone_bridge_new            (const HcConfig           *config,
-                                                   HcStore                  *store);
+                                                   HcStore                  *store,
+                                                   HcMedia                  *media);
 gboolean           hc_phone_bridge_start          (HcPhoneBridge            *self,
                                                    GError                  **error);
 /* Hangs up every call and shuts the user agent down (bounded wait). */

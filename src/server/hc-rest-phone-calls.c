@@ -37,6 +37,7 @@ hc_server_build_phone_call (HcServer                *self,
   json_builder_begin_object (builder);
   hc_http_add_string_or_null (builder, "sid", call->sid);
   hc_http_add_string_or_null (builder, "room_sid", call->room_sid);
+  hc_http_add_string_or_null (builder, "participant_sid", call->participant_sid);
   hc_http_add_string_or_null (builder, "account_sid", self->config->account_sid);
   hc_http_add_string_or_null (builder, "to", call->to);
   hc_http_add_string_or_null (builder, "from", self->config->sip_caller_id);

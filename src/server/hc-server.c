@@ -657,7 +657,7 @@ hc_server_new (HcConfig *config,
 
     self->sms = hc_sms_dispatcher_new (store, sender, clock, config);
   }
-  self->phone = hc_phone_bridge_new (config, store);
+  self->phone = hc_phone_bridge_new (config, store, self->media);
   g_signal_connect (self->phone, "call-changed", G_CALLBACK (on_phone_call_changed), self);
   self->web_root = find_web_root ();
   return self;

@@ -700,6 +700,7 @@ handle_join (HcSignalSession *self,
   members = hc_media_room_get_members (self->media_room);
   for (guint i = 0; i < members->len; i++)
     build_participant (g_ptr_array_index (members, i), builder, TRUE);
+  hc_media_room_build_phones (self->media_room, builder);
   json_builder_end_array (builder);
   dominant = hc_media_room_get_dominant_speaker (self->media_room);
   json_builder_set_member_name (builder, "dominant_speaker");
@@ -1058,6 +1059,7 @@ on_subscriber_attached (GObject      *source,
   g_autoptr(JsonArray) streams = NULL;
   JsonObject *stream;
   HcSignalSession *remote;
+  const HcRoomPhone *phone;
   Subscription *sub;
 
   if ((sub = live_subscription (request)) == NULL)
@@ -1077,7 +1079,9 @@ on_subscriber_attached (GObject      *source,
   hc_media_register_handle (get_media (self), handle, self);
 
   remote = hc_media_room_find_member (self->media_room, request->participant);
-  if (remote == NULL || !remote->publishing)
+  /* A phone-bridge participant is a remote publisher in Janus. */
+  phone = remote == NULL ? hc_media_room_find_phone (self->media_room, request->participant) : NULL;
+  if ((remote == NULL || !remote->publishing) && phone == NULL)
     {
       fail_subscribe (request, HC_ERROR_NOT_PUBLISHING, "That participant publishes nothing");
       media_request_free (request);
@@ -1090,7 +1094,7 @@ on_subscriber_attached (GObject      *source,
   json_object_set_boolean_member (body, "use_msid", TRUE);
   streams = json_array_new ();
   stream = json_object_new ();
-  json_object_set_int_member (stream, "feed", (gint64) remote->feed_id);
+  json_object_set_int_member (stream, "feed", (gint64) (remote ? remote->feed_id : phone->feed_id));
   json_array_add_object_element (streams, stream);
   json_object_set_array_member (body, "streams", json_array_ref (streams));
   hc_janus_message_async (janus, handle, body, NULL, NULL, on_subscriber_joined, request);
@@ -1140,12 +1144,13 @@ handle_subscribe (HcSignalSession *self,
       return;
     }
   remote = hc_media_room_find_member (self->media_room, participant);
-  if (remote == NULL || remote == self)
+  if ((remote == NULL && hc_media_room_find_phone (self->media_room, participant) == NULL) ||
+      remote == self)
     {
       send_error (self, HC_ERROR_NOT_FOUND, "No such participant in this room", request_id);
       return;
     }
-  if (!remote->publishing || !remote->media_up)
+  if (remote != NULL && (!remote->publishing || !remote->media_up))
     {
       send_error (self, HC_ERROR_NOT_PUBLISHING, "That participant publishes nothing yet",
                   request_id);
@@ -1757,6 +1762,20 @@ hc_signal_session_is_provider_for (HcSignalSession *self,
     return FALSE;
   return (identity != NULL && g_strcmp0 (self->claims->identity, identity) == 0) ||
          (self->room != NULL && g_strcmp0 (self->room->sid, room_sid) == 0);
+}
+
+gboolean
+hc_signal_session_get_audio_feed (HcSignalSession  *self,
+                                  guint64          *feed_id,
+                                  const char      **audio_mid)
+{
+  g_return_val_if_fail (HC_IS_SIGNAL_SESSION (self), FALSE);
+  if (self->closed || !self->publishing || !self->media_up || !self->has_audio ||
+      self->audio_mid == NULL)
+    return FALSE;
+  *feed_id = self->feed_id;
+  *audio_mid = self->audio_mid;
+  return TRUE;
 }
 
 /* The preflight network test: a loopback through Janus's echo test. */

@@ -35,6 +35,11 @@ gboolean         hc_signal_session_is_patient     (HcSignalSession         *self
 gboolean         hc_signal_session_is_provider_for (HcSignalSession        *self,
                                                     const char             *identity,
                                                     const char             *room_sid);
+/* For the phone bridge's mix: the Janus feed and audio mid this session
+ * publishes, once its media is up. */
+gboolean         hc_signal_session_get_audio_feed  (HcSignalSession        *self,
+                                                    guint64                *feed_id,
+                                                    const char            **audio_mid);
 /* Takes the participant out of the room and closes the socket (4409). */
 void             hc_signal_session_kick           (HcSignalSession         *self);
 /* Leaves the room and closes the socket: the server is stopping. */

@@ -151,6 +151,7 @@ static const char * const migrations[] = {
   "CREATE TABLE phone_calls ("
   "  sid TEXT PRIMARY KEY,"
   "  room_sid TEXT NOT NULL,"
+  "  participant_sid TEXT,"
   "  created_by TEXT,"
   "  to_number TEXT NOT NULL,"
   "  label TEXT,"
@@ -1826,7 +1827,7 @@ hc_store_average_visit_seconds (HcStore    *self,
 
 /* The phone bridge's calls. */
 
-#define PHONE_CALL_COLUMNS "sid, room_sid, created_by, to_number, label, send_digits, status, " \
+#define PHONE_CALL_COLUMNS "sid, room_sid, participant_sid, created_by, to_number, label, send_digits, status, " \
                            "sip_code, sip_reason, error_code, error_message, status_callback, " \
                            "callback_events, hangup_by, date_created, date_updated, start_time, " \
                            "end_time"
@@ -1838,6 +1839,7 @@ hc_phone_call_record_free (HcPhoneCallRecord *record)
     return;
   g_free (record->sid);
   g_free (record->room_sid);
+  g_free (record->participant_sid);
   g_free (record->created_by);
   g_free (record->to);
   g_free (record->label);
@@ -1858,6 +1860,7 @@ hc_phone_call_record_copy (const HcPhoneCallRecord *record)
 
   copy->sid = g_strdup (record->sid);
   copy->room_sid = g_strdup (record->room_sid);
+  copy->participant_sid = g_strdup (record->participant_sid);
   copy->created_by = g_strdup (record->created_by);
   copy->to = g_strdup (record->to);
   copy->label = g_strdup (record->label);
@@ -1878,22 +1881,23 @@ phone_call_from_row (sqlite3_stmt *stmt)
 
   call->sid = column_text (stmt, 0);
   call->room_sid = column_text (stmt, 1);
-  call->created_by = column_text (stmt, 2);
-  call->to = column_text (stmt, 3);
-  call->label = column_text (stmt, 4);
-  call->send_digits = column_text (stmt, 5);
-  call->status = column_text (stmt, 6);
-  call->sip_code = sqlite3_column_int (stmt, 7);
-  call->sip_reason = column_text (stmt, 8);
-  call->error_code = sqlite3_column_int (stmt, 9);
-  call->error_message = column_text (stmt, 10);
-  call->status_callback = column_text (stmt, 11);
-  call->callback_events = column_text (stmt, 12);
-  call->hangup_by = column_text (stmt, 13);
-  call->date_created = sqlite3_column_int64 (stmt, 14);
-  call->date_updated = sqlite3_column_int64 (stmt, 15);
-  call->start_time = sqlite3_column_int64 (stmt, 16);
-  call->end_time = sqlite3_column_int64 (stmt, 17);
+  call->participant_sid = column_text (stmt, 2);
+  call->created_by = column_text (stmt, 3);
+  call->to = column_text (stmt, 4);
+  call->label = column_text (stmt, 5);
+  call->send_digits = column_text (stmt, 6);
+  call->status = column_text (stmt, 7);
+  call->sip_code = sqlite3_column_int (stmt, 8);
+  call->sip_reason = column_text (stmt, 9);
+  call->error_code = sqlite3_column_int (stmt, 10);
+  call->error_message = column_text (stmt, 11);
+  call->status_callback = column_text (stmt, 12);
+  call->callback_events = column_text (stmt, 13);
+  call->hangup_by = column_text (stmt, 14);
+  call->date_created = sqlite3_column_int64 (stmt, 15);
+  call->date_updated = sqlite3_column_int64 (stmt, 16);
+  call->start_time = sqlite3_column_int64 (stmt, 17);
+  call->end_time = sqlite3_column_int64 (stmt, 18);
   return call;
 }
 
@@ -1907,27 +1911,28 @@ hc_store_save_phone_call (HcStore                  *self,
   g_return_val_if_fail (HC_IS_STORE (self), FALSE);
 
   stmt = prepare (self, "INSERT OR REPLACE INTO phone_calls (" PHONE_CALL_COLUMNS ") "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
   if (stmt == NULL)
     return FALSE;
   bind_text (stmt, 1, call->sid);
   bind_text (stmt, 2, call->room_sid);
-  bind_text (stmt, 3, call->created_by);
-  bind_text (stmt, 4, call->to);
-  bind_text (stmt, 5, call->label);
-  bind_text (stmt, 6, call->send_digits);
-  bind_text (stmt, 7, call->status);
-  sqlite3_bind_int (stmt, 8, call->sip_code);
-  bind_text (stmt, 9, call->sip_reason);
-  sqlite3_bind_int (stmt, 10, call->error_code);
-  bind_text (stmt, 11, call->error_message);
-  bind_text (stmt, 12, call->status_callback);
-  bind_text (stmt, 13, call->callback_events);
-  bind_text (stmt, 14, call->hangup_by);
-  sqlite3_bind_int64 (stmt, 15, call->date_created);
-  sqlite3_bind_int64 (stmt, 16, call->date_updated);
-  sqlite3_bind_int64 (stmt, 17, call->start_time);
-  sqlite3_bind_int64 (stmt, 18, call->end_time);
+  bind_text (stmt, 3, call->participant_sid);
+  bind_text (stmt, 4, call->created_by);
+  bind_text (stmt, 5, call->to);
+  bind_text (stmt, 6, call->label);
+  bind_text (stmt, 7, call->send_digits);
+  bind_text (stmt, 8, call->status);
+  sqlite3_bind_int (stmt, 9, call->sip_code);
+  bind_text (stmt, 10, call->sip_reason);
+  sqlite3_bind_int (stmt, 11, call->error_code);
+  bind_text (stmt, 12, call->error_message);
+  bind_text (stmt, 13, call->status_callback);
+  bind_text (stmt, 14, call->callback_events);
+  bind_text (stmt, 15, call->hangup_by);
+  sqlite3_bind_int64 (stmt, 16, call->date_created);
+  sqlite3_bind_int64 (stmt, 17, call->date_updated);
+  sqlite3_bind_int64 (stmt, 18, call->start_time);
+  sqlite3_bind_int64 (stmt, 19, call->end_time);
   if (sqlite3_step (stmt) != SQLITE_DONE)
     return set_sqlite_error (self, error, "Could not save a phone call");
   return TRUE;

@@ -67,6 +67,7 @@ typedef struct
 {
   char   *sid;                 /* CA + 32 hex */
   char   *room_sid;
+  char   *participant_sid;     /* the phone's participant in the room (PA…) */
   char   *created_by;          /* the provider's identity; NULL for the API key */
   char   *to;                  /* E.164 */
   char   *label;               /* the room participant's name, e.g. "Interpreter (es)" */

@@ -15,7 +15,7 @@ import { apiKeyAuth, assertError, bearer, request } from './lib/http.mjs';
 import { makeTempDir, startServer } from './lib/server.mjs';
 import { createRoom, mintGuest, provider } from './lib/setup.mjs';
 import { connectAuthenticated, connectJoined } from './lib/signal.mjs';
-import { CallbackRecorder, RtpListener, freeUdpPort, startSipp, writeSipConfig } from './lib/sip.mjs';
+import { CallbackRecorder, RtpListener, freeUdpPort, phoneServerEnv, startSipp, writeSipConfig } from './lib/sip.mjs';
 import { sleep, waitFor } from './lib/util.mjs';
 
 const NUMBER = '+14155550123';
@@ -80,7 +80,7 @@ describe('phone bridge over SIP', () => {
       'ring-timeout-seconds': RING_TIMEOUT,
       'rtp-port-range': '42000-42998',
     });
-    server = await startServer({ config, dataDir: makeTempDir() });
+    server = await startServer({ config, dataDir: makeTempDir(), env: phoneServerEnv() });
     drsmith = await provider(server, 'drsmith');
     room = await createRoom(server, drsmith.token, { UniqueName: 'phone-visit' });
     ws = await connectJoined(server, drsmith.token, room.sid);
@@ -418,7 +418,7 @@ describe('phone bridge with a trunk that wants credentials', () => {
     const sipPort = await freeUdpPort();
     writeFileSync(join(dir, 'sip-password'), `${PASSWORD}\n`, { mode: 0o600 });
     const config = writeSipConfig(dir, { trunk: `sip:127.0.0.1:${sipPort}`, ...sip });
-    const server = await startServer({ config });
+    const server = await startServer({ config, env: phoneServerEnv() });
     const rtp = await RtpListener.open();
     const logFile = join(dir, 'sipp.log');
     const sipp = await startSipp(scenario, { port: sipPort, keys: { rtp_port: rtp.port }, logFile });
@@ -491,7 +491,7 @@ describe('phone bridge across a restart', () => {
     const dataDir = makeTempDir();
     const sipPort = await freeUdpPort();
     const config = writeSipConfig(dir, { trunk: `sip:127.0.0.1:${sipPort}`, 'ring-timeout-seconds': 30 });
-    let server = await startServer({ config, dataDir });
+    let server = await startServer({ config, dataDir, env: phoneServerEnv() });
     const dr = await provider(server, 'drsmith');
     const room = await createRoom(server, dr.token, { UniqueName: 'restart-visit' });
     const sipp = await startSipp('no-answer.xml', { port: sipPort });
@@ -501,7 +501,7 @@ describe('phone bridge across a restart', () => {
       await waitFor(async () => (await getCall(server, dr.token, room.sid, res.body.sid)).body.status === 'ringing',
         'ringing', 10000);
       await server.crash();
-      server = await startServer({ config, dataDir });
+      server = await startServer({ config, dataDir, env: phoneServerEnv() });
       const token = (await request(server, 'POST', '/v1/login', {
         form: { username: 'drsmith', password: 'correct horse battery staple' },
       })).body.token;

@@ -50,12 +50,12 @@ function udpBound(port) {
 
 /**
  * Starts sipp as a UAS on 127.0.0.1:@port with @scenario (a file name in
- * tests/node/sip), handling one call. @keys become [key] substitutions.
+ * tests/node/sip), handling @calls calls. @keys become [key] substitutions.
  * Resolves once its SIP socket is bound.
  */
-export async function startSipp(scenario, { port, mediaPort, keys = {}, timeoutSeconds = 30, logFile } = {}) {
+export async function startSipp(scenario, { port, mediaPort, keys = {}, timeoutSeconds = 30, logFile, calls = 1 } = {}) {
   const args = ['-sf', join(SCENARIOS, scenario), '-i', '127.0.0.1', '-mi', '127.0.0.1',
-    '-p', String(port), '-mp', String(mediaPort ?? await freeUdpPort()), '-nostdin', '-m', '1',
+    '-p', String(port), '-mp', String(mediaPort ?? await freeUdpPort()), '-nostdin', '-m', String(calls),
     '-timeout', `${timeoutSeconds}s`, '-timeout_error'];
   // The scenario's <log> actions go to @logFile.
   if (logFile)
@@ -208,6 +208,20 @@ export class CallbackRecorder {
     this.server.closeAllConnections?.();
     return new Promise((r) => this.server.close(r));
   }
+}
+
+/**
+ * The environment for a housecalld that runs the phone bridge: GStreamer's
+ * start-up makes GLib leak its first quark block on purpose (tests/lsan.supp
+ * suppresses it by its _dl_init frame), and that needs full malloc stacks.
+ */
+export function phoneServerEnv(extra = {}) {
+  const env = { ...extra };
+  if (process.env.ASAN_OPTIONS !== undefined)
+    env.ASAN_OPTIONS = `${process.env.ASAN_OPTIONS}:fast_unwind_on_malloc=0`;
+  if (process.env.HC_DEBUG)
+    env.G_MESSAGES_DEBUG = process.env.HC_DEBUG;
+  return env;
 }
 
 /** Writes a housecalld.conf with a [sip] group (and more groups if given). */
