@@ -3,6 +3,7 @@
 
 #include "hc-dtmf.h"
 #include "hc-error.h"
+#include "hc-interpreter.h"
 #include "hc-phone-sdp.h"
 
 #include <string.h>
@@ -214,6 +215,72 @@ test_rtp_header (void)
   g_assert_false (hc_rtp_header_read (packet, 11, &header));
 }
 
+static void
+test_interpreter_offer (void)
+{
+  static const char * const bad[] = {
+    "", "[]", "null", "{}", "{\"action\":\"teleport\"}", "{\"action\":7}",
+    "{\"action\":\"dial\"}", "{\"action\":\"dial\",\"to\":\"12345\"}",
+    "{\"action\":\"dial\",\"to\":15551234567}",
+    "{\"action\":\"dial\",\"to\":\"+14155550199\",\"send_digits\":\"12x\"}",
+    "{\"action\":\"dial\",\"to\":\"+14155550199\",\"label\":\"a\\u0007b\"}",
+    "{\"action\":\"join\",\"eta_seconds\":-1}",
+    "{\"action\":\"join\",\"eta_seconds\":\"soon\"}",
+    "{\"action\":\"join\",\"interpreter_name\":{}}",
+    "{\"action\":\"join\"", "not json",
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HcInterpreterOffer) join = NULL;
+  g_autoptr(HcInterpreterOffer) dial = NULL;
+  g_autoptr(HcInterpreterOffer) none = NULL;
+  const char *text;
+
+  text = "{\"action\":\"join\",\"interpreter_name\":\"Maria\",\"eta_seconds\":45,\"extra\":1}";
+  join = hc_interpreter_offer_parse (text, strlen (text), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (join->action, ==, HC_INTERPRETER_JOIN);
+  g_assert_cmpstr (join->interpreter_name, ==, "Maria");
+  g_assert_cmpuint (join->eta_seconds, ==, 45);
+
+  text = "{\"action\":\"dial\",\"to\":\"+1 (415) 555-0199\",\"send_digits\":\"ww2#\"}";
+  dial = hc_interpreter_offer_parse (text, strlen (text), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dial->action, ==, HC_INTERPRETER_DIAL);
+  g_assert_cmpstr (dial->to, ==, "+14155550199");
+  g_assert_cmpstr (dial->send_digits, ==, "ww2#");
+  g_assert_null (dial->label);
+
+  text = "{\"action\":\"unavailable\"}";
+  none = hc_interpreter_offer_parse (text, strlen (text), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (none->action, ==, HC_INTERPRETER_UNAVAILABLE);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) e = NULL;
+      g_autoptr(HcInterpreterOffer) offer = hc_interpreter_offer_parse (bad[i], strlen (bad[i]), &e);
+
+      if (offer != NULL)
+        g_error ("case %" G_GSIZE_FORMAT " parsed: %s", i, bad[i]);
+      g_assert_error (e, HC_ERROR, HC_ERROR_INTERPRETER_BAD_RESPONSE);
+    }
+}
+
+static void
+test_language_tags (void)
+{
+  static const char * const good[] = { "es", "EN", "pt-BR", "zh-Hant-TW", "yue", "sgn-ase" };
+  static const char * const bad[] = { "", "e", "spanish", "es_ES", "es-", "-es", "es-B",
+                                      "es-ABCDEFGHI", "e5", "es BR", "a-b-c-d-e-f" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (good); i++)
+    g_assert_true (hc_interpreter_language_is_valid (good[i]));
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    if (hc_interpreter_language_is_valid (bad[i]))
+      g_error ("“%s” should not be a language tag", bad[i]);
+  g_assert_false (hc_interpreter_language_is_valid (NULL));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -224,5 +291,7 @@ main (int    argc,
   g_test_add_func ("/phone-sip/sdp-answer", test_sdp_answer);
   g_test_add_func ("/phone-sip/sdp-offer-round-trip", test_sdp_offer_round_trip);
   g_test_add_func ("/phone-sip/rtp-header", test_rtp_header);
+  g_test_add_func ("/phone-sip/interpreter-offer", test_interpreter_offer);
+  g_test_add_func ("/phone-sip/language-tags", test_language_tags);
   return g_test_run ();
 }

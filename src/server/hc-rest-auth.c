@@ -216,6 +216,46 @@ hc_rest_login_handle (HcServer          *self,
   g_task_run_in_thread (task, verify_in_thread);
 }
 
+char *
+hc_server_mint_guest (HcServer            *self,
+                      const HcRoomRecord  *room,
+                      const char          *identity,
+                      guint64              ttl,
+                      const char          *issued_by,
+                      const char          *address,
+                      HcTokenClaims      **claims_out,
+                      GError             **error)
+{
+  g_autoptr(HcTokenClaims) claims = hc_token_claims_new ();
+  g_autofree char *token = NULL;
+  HcTokenRecord record = { 0 };
+  gint64 now = hc_server_now ();
+
+  claims->identity = g_strdup (identity);
+  claims->room = g_strdup (room->sid);
+  claims->role = HC_ROLE_GUEST;
+  claims->can_create_rooms = FALSE;
+  claims->iat = now;
+  claims->exp = now + (gint64) ttl;
+  token = hc_token_mint (&self->token_key, claims, error);
+  if (token == NULL)
+    return NULL;
+
+  record.jti = claims->jti;
+  record.identity = claims->identity;
+  record.room_sid = room->sid;
+  record.issued_by = (char *) issued_by;
+  record.date_created = now;
+  record.date_expires = claims->exp;
+  /* Record before handing out: a token we cannot revoke must not exist. */
+  if (!hc_store_record_token (self->store, &record, error))
+    return NULL;
+  hc_store_audit (self->store, "token.minted", issued_by, claims->jti, address);
+  if (claims_out != NULL)
+    *claims_out = g_steal_pointer (&claims);
+  return g_steal_pointer (&token);
+}
+
 static void
 mint_guest_token (HcServer          *self,
                   SoupServerMessage *msg,
@@ -226,11 +266,9 @@ mint_guest_token (HcServer          *self,
   g_autoptr(HcParams) params = hc_params_parse (msg, &error);
   g_autoptr(HcTokenClaims) claims = NULL;
   g_autofree char *token = NULL;
-  HcTokenRecord record = { 0 };
   const char *identity;
   const char *ttl_text;
   guint64 ttl = self->config->guest_token_ttl;
-  gint64 now = hc_server_now ();
 
   if (params == NULL || !hc_params_check_known (params, guest_params, &error))
     {
@@ -264,34 +302,15 @@ mint_guest_token (HcServer          *self,
       return;
     }
 
-  claims = hc_token_claims_new ();
-  claims->identity = g_strdup (identity);
-  claims->room = g_strdup (room->sid);
-  claims->role = HC_ROLE_GUEST;
-  claims->can_create_rooms = FALSE;
-  claims->iat = now;
-  claims->exp = now + (gint64) ttl;
-  token = hc_token_mint (&self->token_key, claims, &error);
+  token = hc_server_mint_guest (self, room, identity, ttl,
+                                principal->kind == HC_PRINCIPAL_TOKEN ? principal->claims->identity
+                                                                      : NULL,
+                                hc_server_remote_address (msg), &claims, &error);
   if (token == NULL)
     {
       hc_http_send_error (msg, error);
       return;
     }
-
-  record.jti = claims->jti;
-  record.identity = claims->identity;
-  record.room_sid = room->sid;
-  record.issued_by = principal->kind == HC_PRINCIPAL_TOKEN ? principal->claims->identity : NULL;
-  record.date_created = now;
-  record.date_expires = claims->exp;
-  /* Record before handing out: a token we cannot revoke must not exist. */
-  if (!hc_store_record_token (self->store, &record, &error))
-    {
-      hc_http_send_error (msg, error);
-      return;
-    }
-  hc_store_audit (self->store, "token.minted", record.issued_by, claims->jti,
-                  hc_server_remote_address (msg));
   send_token (self, msg, token, claims);
 }
 

@@ -508,6 +508,11 @@ hc_rest_rooms_handle (HcServer          *self,
                                    n_parts == 3 ? parts[2] : NULL);
       return;
     }
+  if (n_parts == 2 && strcmp (parts[1], "InterpreterRequests") == 0)
+    {
+      hc_rest_interpreters_handle (self, msg, method, room, &principal);
+      return;
+    }
   if (n_parts >= 2 && strcmp (parts[1], "PhoneCalls") == 0)
     {
       hc_rest_phone_calls_handle (self, msg, method, room, &principal, parts + 2, n_parts - 2);

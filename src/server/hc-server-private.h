@@ -4,6 +4,7 @@
 #include <libsoup/soup.h>
 
 #include "hc-http.h"
+#include "hc-interpreter-service.h"
 #include "hc-media.h"
 #include "hc-phone-bridge.h"
 #include "hc-rate-limiter.h"
@@ -30,6 +31,7 @@ struct _HcServer
   HcMedia       *media;
   HcSmsDispatcher *sms;          /* appointments' SMS queue */
   HcPhoneBridge *phone;          /* the SIP phone bridge */
+  HcInterpreterService *interpreters; /* the clinic's interpreter service, or NULL */
   char          *web_root;
   guint16        port;
 };
@@ -111,6 +113,13 @@ void hc_rest_appointments_handle (HcServer *self, SoupServerMessage *msg, const 
                                   char **parts, guint n_parts);
 void hc_rest_sms_handle    (HcServer *self, SoupServerMessage *msg, const char *method,
                             char **parts, guint n_parts);
+
+/* Mints and records a guest token scoped to @room (hc-rest-auth.c). */
+char *hc_server_mint_guest (HcServer *self, const HcRoomRecord *room, const char *identity,
+                            guint64 ttl, const char *issued_by, const char *address,
+                            HcTokenClaims **claims_out, GError **error);
+void hc_rest_interpreters_handle (HcServer *self, SoupServerMessage *msg, const char *method,
+                                  HcRoomRecord *room, HcPrincipal *principal);
 
 /* The phone bridge (hc-rest-phone-calls.c). */
 void hc_rest_phone_calls_handle (HcServer *self, SoupServerMessage *msg, const char *method,

@@ -601,6 +601,7 @@ hc_server_dispose (GObject *object)
   if (self->phone != NULL)
     g_signal_handlers_disconnect_by_data (self->phone, self);
   g_clear_object (&self->phone);
+  g_clear_object (&self->interpreters);
   g_clear_object (&self->store);
   g_clear_object (&self->login_by_account);
   g_clear_object (&self->login_by_address);
@@ -658,6 +659,7 @@ hc_server_new (HcConfig *config,
     self->sms = hc_sms_dispatcher_new (store, sender, clock, config);
   }
   self->phone = hc_phone_bridge_new (config, store, self->media);
+  self->interpreters = hc_interpreter_service_new_for_config (config);
   g_signal_connect (self->phone, "call-changed", G_CALLBACK (on_phone_call_changed), self);
   self->web_root = find_web_root ();
   return self;

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "hc-dtmf.h"
+#include "hc-interpreter.h"
 #include "hc-phone-sdp.h"
 
 #include <stdint.h>
@@ -9,15 +10,16 @@
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 /* What the phone bridge reads from the SIP side: the far end's SDP answer
- * and its RTP packets (header, RFC 4733 payload); and the digit strings
- * providers type. The first byte picks the parser. */
+ * and its RTP packets (header, RFC 4733 payload); the digit strings
+ * providers type; and the interpreter service's JSON answer. The first byte
+ * picks the parser. */
 int
 LLVMFuzzerTestOneInput (const uint8_t *data,
                         size_t         size)
 {
   if (size == 0)
     return 0;
-  switch (data[0] % 3)
+  switch (data[0] % 4)
     {
     case 0:
       {
@@ -38,6 +40,17 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
             hc_dtmf_payload_read (data + 1 + header.payload_offset, header.payload_length,
                                   &payload);
           }
+      }
+      break;
+    case 3:
+      {
+        g_autoptr(HcInterpreterOffer) offer =
+          hc_interpreter_offer_parse ((const char *) data + 1, size - 1, NULL);
+        g_autofree char *tag = g_strndup ((const char *) data + 1, MIN (size - 1, 40));
+
+        if (offer != NULL && offer->action == HC_INTERPRETER_DIAL)
+          g_assert (offer->to != NULL && offer->to[0] == '+');
+        hc_interpreter_language_is_valid (tag);
       }
       break;
     default:
