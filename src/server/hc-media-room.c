@@ -342,6 +342,8 @@ build_phone (const HcRoomPhone *phone,
   json_builder_add_string_value (builder, phone->sid);
   json_builder_set_member_name (builder, "identity");
   json_builder_add_string_value (builder, phone->identity);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, phone->identity);
   json_builder_set_member_name (builder, "phone");
   json_builder_add_boolean_value (builder, TRUE);
   if (details)

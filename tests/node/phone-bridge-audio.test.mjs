@@ -95,6 +95,7 @@ describe('phone bridge audio in the room', () => {
       const connected = await waitMessage(ws, (m) => m.type === 'participant-connected' &&
         m.participant.sid === call.participant_sid, `participant-connected for ${call.label}`);
       assert.equal(connected.participant.identity, call.label);
+      assert.equal(connected.participant.name, call.label);
       assert.equal(connected.participant.phone, true);
       const published = await waitMessage(ws, (m) => m.type === 'track-published' &&
         m.participant.sid === call.participant_sid, `track-published for ${call.label}`);
