@@ -15,6 +15,7 @@ import { apiKeyAuth, assertError, bearer, request } from './lib/http.mjs';
 import { makeTempDir, startServer } from './lib/server.mjs';
 import { createRoom, mintGuest, provider } from './lib/setup.mjs';
 import { connectAuthenticated, connectJoined } from './lib/signal.mjs';
+import { makeToken } from './lib/tokens.mjs';
 import { CallbackRecorder, RtpListener, freeUdpPort, phoneServerEnv, startSipp, writeSipConfig } from './lib/sip.mjs';
 import { sleep, waitFor } from './lib/util.mjs';
 
@@ -337,6 +338,11 @@ describe('phone bridge over SIP', () => {
     const guest = await mintGuest(server, drsmith.token, room.sid, { Identity: 'interpreter-es' });
     const refused = await dial(server, guest.token, room.sid, {});
     assertError(refused, 403, 20403, 'forbidden');
+    // A patient's token and a plain Twilio-style participant token neither.
+    const patient = makeToken(server.creds, { identity: 'patient-7', room: room.sid, role: 'patient' });
+    assertError(await dial(server, patient, room.sid, {}), 403, 20403, 'forbidden', 'patient');
+    const participant = makeToken(server.creds, { identity: 'bob', room: room.sid });
+    assertError(await dial(server, participant, room.sid, {}), 403, 20403, 'forbidden', 'participant');
     const other = await provider(server, 'drjones');
     const notHers = await dial(server, other.token, room.sid, {});
     assertError(notHers, 404, 20404, 'not-found');
