@@ -33,7 +33,7 @@ skip() {
   echo "ok $n - $1 # SKIP $2"
 }
 
-echo "1..5"
+echo "1..6"
 check "hc-bench-token --tiny prints verifications per core" "hc_token_verify (patient).*per core" \
   "$build/bench/hc-bench-token" --tiny
 check "floor.sh --tiny prints the pipeline's CPU" "^median CPU" "$src/bench/floor.sh" --tiny
@@ -56,5 +56,11 @@ if [ "$(id -u)" -eq 0 ] && [ -x "$build/bench/hc-bench-console" ] && [ -x /usr/b
     node "$src/bench/call-bench.mjs" --mode cpu --console engine --tiny
 else
   skip "call-bench.mjs --tiny" "needs root, the console, Chromium, xvfb-run and npm ci in tests/browser"
+fi
+if [ -d "$src/tests/node/node_modules/ws" ] && [ -x /usr/bin/sipp ]; then
+  check "phone-bridge.mjs --tiny prints CPU per call" "phone bridge CPU per call" \
+    env HOUSECALLD="$build/src/server/housecalld" node "$src/bench/phone-bridge.mjs" --tiny
+else
+  skip "phone-bridge.mjs --tiny" "no npm ci in tests/node or no sipp"
 fi
 exit $((fail > 0))

@@ -53,10 +53,13 @@ function udpBound(port) {
  * tests/node/sip), handling @calls calls. @keys become [key] substitutions.
  * Resolves once its SIP socket is bound.
  */
-export async function startSipp(scenario, { port, mediaPort, keys = {}, timeoutSeconds = 30, logFile, calls = 1 } = {}) {
+export async function startSipp(scenario, { port, mediaPort, keys = {}, timeoutSeconds = 30, logFile, calls = 1, echo = scenario === 'answer-echo.xml' } = {}) {
   const args = ['-sf', join(SCENARIOS, scenario), '-i', '127.0.0.1', '-mi', '127.0.0.1',
     '-p', String(port), '-mp', String(mediaPort ?? await freeUdpPort()), '-nostdin', '-m', String(calls),
     '-timeout', `${timeoutSeconds}s`, '-timeout_error'];
+  // answer-echo.xml answers at sipp's media port, which echoes all RTP.
+  if (echo)
+    args.push('-rtp_echo');
   // The scenario's <log> actions go to @logFile.
   if (logFile)
     args.push('-trace_logs', '-log_file', logFile);
