@@ -276,6 +276,108 @@ check_intake (JsonObject  *intake,
   return json_generator_to_data (generator, NULL);
 }
 
+struct _HcQueueSnapshot
+{
+  GPtrArray  *entries;      /* HcWaitingEntry, owned, in queue order */
+  GHashTable *slots;        /* identity → QueueSlot */
+};
+
+typedef struct
+{
+  HcWaitingEntry *entry;    /* borrowed from entries */
+  gint            position; /* 0 unless waiting */
+  gint64          wait;
+} QueueSlot;
+
+static gint64
+wait_for_position (gint   position,
+                   gint64 average)
+{
+  if (average <= 0)
+    average = DEFAULT_VISIT_SECONDS;
+  /* Those ahead are seen first; rounded to whole minutes. */
+  return ((MAX (position - 1, 0) * average + 59) / 60) * 60;
+}
+
+HcQueueSnapshot *
+hc_queue_snapshot_new (HcServer *self)
+{
+  g_autoptr(GPtrArray) entries = hc_store_list_waiting (self->store, NULL, NULL);
+  g_autoptr(GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) averages = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  HcQueueSnapshot *snapshot;
+  gint unassigned = 0;
+  gint64 unassigned_average = -1;
+
+  if (entries == NULL)
+    return NULL;
+  snapshot = g_new0 (HcQueueSnapshot, 1);
+  snapshot->slots = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  /* The same positions as hc_server_queue_position(): the rank among the waiting
+   * entries of the same provider (entries without one among themselves), in the
+   * store's order, which is the same for every provider's list. */
+  for (guint i = 0; i < entries->len; i++)
+    {
+      HcWaitingEntry *entry = g_ptr_array_index (entries, i);
+      QueueSlot *slot = g_new0 (QueueSlot, 1);
+
+      slot->entry = entry;
+      if (g_strcmp0 (entry->status, "waiting") == 0)
+        {
+          gint64 *average;
+
+          if (entry->provider == NULL)
+            {
+              slot->position = ++unassigned;
+              if (unassigned_average < 0)
+                unassigned_average = hc_store_average_visit_seconds (self->store, NULL);
+              slot->wait = wait_for_position (slot->position, unassigned_average);
+            }
+          else
+            {
+              slot->position = GPOINTER_TO_INT (g_hash_table_lookup (counts, entry->provider)) + 1;
+              g_hash_table_insert (counts, entry->provider, GINT_TO_POINTER (slot->position));
+              average = g_hash_table_lookup (averages, entry->provider);
+              if (average == NULL)
+                {
+                  average = g_new (gint64, 1);
+                  *average = hc_store_average_visit_seconds (self->store, entry->provider);
+                  g_hash_table_insert (averages, entry->provider, average);
+                }
+              slot->wait = wait_for_position (slot->position, *average);
+            }
+        }
+      g_hash_table_insert (snapshot->slots, entry->identity, slot);
+    }
+  snapshot->entries = g_steal_pointer (&entries);
+  return snapshot;
+}
+
+void
+hc_queue_snapshot_free (HcQueueSnapshot *snapshot)
+{
+  if (snapshot == NULL)
+    return;
+  g_hash_table_unref (snapshot->slots);
+  g_ptr_array_unref (snapshot->entries);
+  g_free (snapshot);
+}
+
+const HcWaitingEntry *
+hc_queue_snapshot_find (HcQueueSnapshot *snapshot,
+                        const char      *identity,
+                        gint            *position,
+                        gint64          *wait)
+{
+  QueueSlot *slot = identity ? g_hash_table_lookup (snapshot->slots, identity) : NULL;
+
+  if (slot == NULL)
+    return NULL;
+  *position = slot->position;
+  *wait = slot->wait;
+  return slot->entry;
+}
+
 gint
 hc_server_queue_position (HcServer       *self,
                           HcWaitingEntry *entry,
@@ -296,10 +398,7 @@ hc_server_queue_position (HcServer       *self,
       if (other->id == entry->id)
         break;
     }
-  if (average <= 0)
-    average = DEFAULT_VISIT_SECONDS;
-  /* Those ahead are seen first; rounded to whole minutes. */
-  *estimated_wait = ((MAX (position - 1, 0) * average + 59) / 60) * 60;
+  *estimated_wait = wait_for_position (position, average);
   return position;
 }
 
@@ -422,7 +521,7 @@ check_in (HcServer            *self,
   json_builder_end_object (builder);
   node = json_builder_get_root (builder);
   hc_http_send_json (msg, SOUP_STATUS_OK, node);
-  hc_server_queue_changed (self);
+  hc_server_queue_changed_for (self, stored->provider);
   return;
 
 fail:
@@ -466,13 +565,24 @@ hc_server_build_queue (HcServer    *self,
                        JsonBuilder *builder,
                        const char  *provider)
 {
-  g_autoptr(GPtrArray) queue = hc_store_list_waiting (self->store, provider, NULL);
+  g_autoptr(GPtrArray) queue = NULL;
   gint64 now = hc_server_now ();
+
+  /* While every session is being told of a change, the list is already at hand. */
+  if (self->queue_snapshot != NULL)
+    queue = g_ptr_array_ref (self->queue_snapshot->entries);
+  else
+    queue = hc_store_list_waiting (self->store, provider, NULL);
 
   json_builder_begin_array (builder);
   for (guint i = 0; queue != NULL && i < queue->len; i++)
     {
       HcWaitingEntry *entry = g_ptr_array_index (queue, i);
+
+      /* The same filter as hc_store_list_waiting()'s: entries without a provider
+       * are everyone's. */
+      if (provider != NULL && entry->provider != NULL && strcmp (entry->provider, provider) != 0)
+        continue;
       g_autofree char *start = hc_http_format_time (entry->start_time);
       g_autofree char *checked_in = hc_http_format_time (entry->checked_in_at);
       g_autoptr(JsonNode) preflight = entry->preflight ? json_from_string (entry->preflight, NULL)
@@ -612,7 +722,7 @@ admit (HcServer          *self,
   json_builder_end_object (builder);
   node = json_builder_get_root (builder);
   hc_http_send_json (msg, SOUP_STATUS_OK, node);
-  hc_server_queue_changed (self);
+  hc_server_queue_changed_for (self, entry->provider);
 }
 
 /* Reads a message for the patient; FALSE (and an error sent) when it is
@@ -760,5 +870,5 @@ hc_rest_waiting_room_handle (HcServer          *self,
    * page does with the message. */
   hc_server_remove_patient (self, entry->identity);
   soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
-  hc_server_queue_changed (self);
+  hc_server_queue_changed_for (self, entry->provider);
 }

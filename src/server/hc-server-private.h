@@ -34,6 +34,12 @@ struct _HcServer
   HcInterpreterService *interpreters; /* the clinic's interpreter service, or NULL */
   char          *web_root;
   guint16        port;
+  /* Only while hc_server_queue_changed() tells every session: the waiting room worked
+   * out once (see HcQueueSnapshot) and who is connected, instead of once per session. */
+  struct _HcQueueSnapshot *queue_snapshot;
+  GHashTable    *connected_patients;
+  gboolean       queue_views_all;    /* every provider's queue view changed… */
+  const char    *queue_scope;        /* …or only this provider's */
 };
 
 typedef enum
@@ -102,6 +108,29 @@ void     hc_server_build_queue        (HcServer       *self,
                                        JsonBuilder    *builder,
                                        const char     *provider);
 void     hc_server_queue_changed      (HcServer       *self);
+/* The same for a change within @provider's queue (NULL: an entry everyone sees):
+ * other providers' watchers are not sent their unchanged queue. */
+void     hc_server_queue_changed_for  (HcServer       *self,
+                                       const char     *provider);
+/* During such a change: whether @provider's queue view is part of it. */
+gboolean hc_server_queue_view_changed (HcServer       *self,
+                                       const char     *provider);
+/* Only the queue views of @provider's watchers changed (a patient connected or went);
+ * @provider NULL for an entry everyone sees. */
+void     hc_server_provider_queue_changed (HcServer   *self,
+                                           const char *provider);
+
+/* Everyone waiting or admitted, first checked in first, each waiting entry with its
+ * position and estimated wait: what each session would otherwise ask the store for. */
+typedef struct _HcQueueSnapshot HcQueueSnapshot;
+HcQueueSnapshot      *hc_queue_snapshot_new   (HcServer        *self);
+void                  hc_queue_snapshot_free  (HcQueueSnapshot *snapshot);
+/* @identity's entry, or NULL when not waiting or admitted; borrowed. */
+const HcWaitingEntry *hc_queue_snapshot_find  (HcQueueSnapshot *snapshot,
+                                               const char      *identity,
+                                               gint            *position,
+                                               gint64          *estimated_wait);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HcQueueSnapshot, hc_queue_snapshot_free)
 gboolean hc_server_patient_connected  (HcServer       *self,
                                        const char     *identity);
 void     hc_server_remove_patient     (HcServer       *self,

@@ -244,19 +244,88 @@ hc_server_token_revoked (HcServer   *self,
     hc_signal_session_token_revoked (g_ptr_array_index (sessions, i), jti);
 }
 
+/* Patients' identities with an open socket: one pass over the sessions. */
+static GHashTable *
+connected_patients (HcServer *self)
+{
+  GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < self->sessions->len; i++)
+    {
+      const char *identity = hc_signal_session_get_patient_identity (g_ptr_array_index (self->sessions, i));
+
+      if (identity != NULL)
+        g_hash_table_add (set, g_strdup (identity));
+    }
+  return set;
+}
+
+/* Tells every session of a change of the waiting room: patients of their place, and
+ * providers watching of their queue when @all_views or the change was in @provider's. */
+static void
+queue_changed (HcServer   *self,
+               gboolean    all_views,
+               const char *provider)
+{
+  g_autoptr(GPtrArray) sessions = snapshot_sessions (self);
+  g_autoptr(HcQueueSnapshot) snapshot = hc_queue_snapshot_new (self);
+  g_autoptr(GHashTable) connected = connected_patients (self);
+  g_autofree char *scope = g_strdup (provider);
+
+  /* The queue is read once for everybody: asking the store once per session made each
+   * change cost sessions × queue length. A change made while telling (a session that
+   * closes on a failed send, say) tells everyone again; that inner round clears the
+   * snapshot, so the rest of this one reads the store afresh rather than stale state. */
+  self->queue_snapshot = snapshot;
+  self->connected_patients = connected;
+  self->queue_views_all = all_views;
+  self->queue_scope = scope;
+  for (guint i = 0; i < sessions->len; i++)
+    hc_signal_session_queue_changed (g_ptr_array_index (sessions, i));
+  self->queue_snapshot = NULL;
+  self->connected_patients = NULL;
+  self->queue_views_all = TRUE;
+  self->queue_scope = NULL;
+}
+
 void
 hc_server_queue_changed (HcServer *self)
+{
+  queue_changed (self, TRUE, NULL);
+}
+
+void
+hc_server_queue_changed_for (HcServer   *self,
+                             const char *provider)
+{
+  /* An entry without a provider is in every provider's queue. */
+  queue_changed (self, provider == NULL, provider);
+}
+
+gboolean
+hc_server_queue_view_changed (HcServer   *self,
+                              const char *provider)
+{
+  return self->queue_snapshot == NULL || self->queue_views_all ||
+         g_strcmp0 (self->queue_scope, provider) == 0;
+}
+
+void
+hc_server_provider_queue_changed (HcServer   *self,
+                                  const char *provider)
 {
   g_autoptr(GPtrArray) sessions = snapshot_sessions (self);
 
   for (guint i = 0; i < sessions->len; i++)
-    hc_signal_session_queue_changed (g_ptr_array_index (sessions, i));
+    hc_signal_session_provider_queue_changed (g_ptr_array_index (sessions, i), provider);
 }
 
 gboolean
 hc_server_patient_connected (HcServer   *self,
                              const char *identity)
 {
+  if (self->connected_patients != NULL)
+    return identity != NULL && g_hash_table_contains (self->connected_patients, identity);
   for (guint i = 0; i < self->sessions->len; i++)
     if (hc_signal_session_is_patient (g_ptr_array_index (self->sessions, i), identity))
       return TRUE;

@@ -1611,19 +1611,18 @@ own_entry (HcSignalSession *self)
                                             self->claims->identity, NULL);
 }
 
+/* @position and @wait: known already (from the queue snapshot), or -1 to work out. */
 static void
-send_position (HcSignalSession *self,
-               const char      *type,
-               const char      *request_id,
-               gboolean         only_if_changed)
+send_position_of (HcSignalSession      *self,
+                  const HcWaitingEntry *entry,
+                  gint                  position,
+                  gint64                wait,
+                  const char           *type,
+                  const char           *request_id,
+                  gboolean              only_if_changed)
 {
-  g_autoptr(HcWaitingEntry) entry = own_entry (self);
   g_autoptr(JsonBuilder) builder = NULL;
-  gint64 wait = 0;
-  gint position;
 
-  if (entry == NULL)
-    return;
   /* Admission is told once, when it happens; "wait" after a reconnect
    * repeats it. */
   if (g_strcmp0 (entry->status, "admitted") == 0 && !only_if_changed)
@@ -1637,7 +1636,8 @@ send_position (HcSignalSession *self,
     }
   if (g_strcmp0 (entry->status, "waiting") != 0)
     return;
-  position = hc_server_queue_position (self->server, entry, &wait);
+  if (position < 0)
+    position = hc_server_queue_position (self->server, (HcWaitingEntry *) entry, &wait);
   if (only_if_changed && position == self->last_position && wait == self->last_wait)
     return;
   self->last_position = position;
@@ -1654,6 +1654,18 @@ send_position (HcSignalSession *self,
   json_builder_add_int_value (builder, wait);
   json_builder_end_object (builder);
   send_builder (self, builder);
+}
+
+static void
+send_position (HcSignalSession *self,
+               const char      *type,
+               const char      *request_id,
+               gboolean         only_if_changed)
+{
+  g_autoptr(HcWaitingEntry) entry = own_entry (self);
+
+  if (entry != NULL)
+    send_position_of (self, entry, -1, 0, type, request_id, only_if_changed);
 }
 
 static void
@@ -1677,8 +1689,8 @@ handle_wait (HcSignalSession *self,
   self->waiting = TRUE;
   self->last_position = -1;
   send_position (self, "waiting", request_id, FALSE);
-  /* The provider sees the patient connected. */
-  hc_server_queue_changed (self->server);
+  /* The provider sees the patient connected; nobody's place changed. */
+  hc_server_provider_queue_changed (self->server, entry->provider);
 }
 
 static void
@@ -1702,7 +1714,7 @@ handle_leave_queue (HcSignalSession *self,
     }
   self->waiting = FALSE;
   send_simple (self, "left-queue", request_id);
-  hc_server_queue_changed (self->server);
+  hc_server_queue_changed_for (self->server, entry->provider);
 }
 
 static void
@@ -1737,10 +1749,43 @@ hc_signal_session_queue_changed (HcSignalSession *self)
 
   if (self->closed || self->claims == NULL)
     return;
-  if (self->watching_queue)
+  if (self->watching_queue && hc_server_queue_view_changed (self->server, self->claims->identity))
     send_queue (self, NULL);
   if (self->waiting)
-    send_position (self, "queue-update", NULL, TRUE);
+    {
+      /* While the server tells everyone of a change, the queue is worked out already. */
+      HcQueueSnapshot *snapshot = self->server->queue_snapshot;
+      const HcWaitingEntry *entry;
+      gint64 wait = 0;
+      gint position = 0;
+
+      if (snapshot == NULL)
+        send_position (self, "queue-update", NULL, TRUE);
+      else if ((entry = hc_queue_snapshot_find (snapshot, self->claims->identity,
+                                                &position, &wait)) != NULL)
+        send_position_of (self, entry, position, wait, "queue-update", NULL, TRUE);
+    }
+}
+
+void
+hc_signal_session_provider_queue_changed (HcSignalSession *self,
+                                          const char      *provider)
+{
+  g_return_if_fail (HC_IS_SIGNAL_SESSION (self));
+
+  if (self->closed || self->claims == NULL || !self->watching_queue)
+    return;
+  if (provider == NULL || g_strcmp0 (self->claims->identity, provider) == 0)
+    send_queue (self, NULL);
+}
+
+const char *
+hc_signal_session_get_patient_identity (HcSignalSession *self)
+{
+  g_return_val_if_fail (HC_IS_SIGNAL_SESSION (self), NULL);
+  if (self->closed || self->claims == NULL || self->claims->role != HC_ROLE_PATIENT)
+    return NULL;
+  return self->claims->identity;
 }
 
 gboolean
@@ -2307,9 +2352,14 @@ on_closed (SoupWebsocketConnection *connection,
   g_clear_handle_id (&self->idle_id, g_source_remove);
   g_clear_handle_id (&self->nq_stale_id, g_source_remove);
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
-  /* A waiting patient who went away shows as disconnected. */
+  /* A waiting patient who went away shows as disconnected, to their provider; nobody's
+   * place changed. */
   if (self->waiting)
-    hc_server_queue_changed (self->server);
+    {
+      g_autoptr(HcWaitingEntry) entry = own_entry (self);
+
+      hc_server_provider_queue_changed (self->server, entry ? entry->provider : NULL);
+    }
 }
 
 static void

@@ -183,6 +183,99 @@ describe('waiting room', () => {
   });
 });
 
+describe('queue updates with two providers', () => {
+  // Every queue change is worked out once for all sessions (a snapshot), and a patient
+  // who connects only changes their provider's view: the positions, waits and
+  // "connected" flags each side sees must still be exactly the store's.
+  test('positions, waits and connected flags stay right per provider through an admission', async () => {
+    const server = await startServer();
+    try {
+      const tokens = {};
+      for (const name of ['dra', 'drb'])
+        tokens[name] = (await provider(server, name)).token;
+      const watch = {};
+      for (const name of ['dra', 'drb']) {
+        watch[name] = await connectAuthenticated(server, tokens[name]);
+        watch[name].send({ type: 'watch-queue', id: 'q' });
+        assert.equal((await watch[name].next()).type, 'queue');
+      }
+      /** The next 'queue' on @ws whose entries satisfy @pred (earlier ones skipped). */
+      const queueWhere = async (ws, pred) => {
+        for (;;) {
+          const m = await ws.next();
+          if (m.type === 'queue' && pred(m.entries))
+            return m.entries;
+        }
+      };
+      const patients = [];
+      for (const [name, count] of [['dra', 3], ['drb', 2]]) {
+        for (let i = 0; i < count; i++) {
+          const { code } = await appointment(server, { provider: name, patient_name: `P ${name} ${i}` });
+          const res = await checkIn(server, code, { ...GOOD, name: `P ${name} ${i}` });
+          assert.equal(res.status, 200, res.text);
+          assert.equal(res.body.position, i + 1, 'check-in position counts this provider only');
+          patients.push({ provider: name, i, ...res.body });
+        }
+      }
+      for (const p of patients) {
+        p.ws = await connectAuthenticated(server, p.token);
+        p.ws.send({ type: 'wait', id: 'w' });
+        const waiting = await p.ws.next();
+        assert.equal(waiting.type, 'waiting');
+        assert.equal(waiting.position, p.i + 1);
+        assert.equal(waiting.estimated_wait_seconds, p.i * 600);
+        // The patient's own provider sees them connected; the other one never lists them.
+        const seen = await queueWhere(watch[p.provider], (entries) =>
+          entries.some((e) => e.identity === p.identity && e.connected));
+        assert.equal(seen.length, patients.filter((q) => q.provider === p.provider).length);
+      }
+      const bView = await request(server, 'GET', '/v1/WaitingRoom', { auth: bearer(tokens.drb) });
+      assert.deepEqual(bView.body.entries.map((e) => e.connected), [true, true]);
+      assert.ok(!bView.body.entries.some((e) => e.identity === patients[0].identity));
+
+      // Admitting dra's first patient moves dra's others up; drb's patients keep their places.
+      const first = (await request(server, 'GET', '/v1/WaitingRoom', { auth: bearer(tokens.dra) }))
+        .body.entries.find((e) => e.identity === patients[0].identity);
+      const admit = await request(server, 'POST', `/v1/WaitingRoom/${first.id}/Admit`,
+                                  { auth: bearer(tokens.dra) });
+      assert.equal(admit.status, 200, admit.text);
+      let event = await patients[0].ws.next();
+      while (event.type === 'queue-update')
+        event = await patients[0].ws.next();
+      assert.equal(event.type, 'admitted');
+      for (const p of patients.filter((q) => q.provider === 'dra' && q.i > 0)) {
+        const update = await p.ws.next();
+        assert.equal(update.type, 'queue-update');
+        assert.equal(update.position, p.i);
+        assert.equal(update.estimated_wait_seconds, (p.i - 1) * 600);
+      }
+      const aView = await queueWhere(watch.dra, (entries) =>
+        entries.some((e) => e.identity === patients[0].identity && e.status === 'admitted'));
+      assert.deepEqual(aView.map((e) => e.connected), [true, true, true]);
+      // drb's patients: a fresh "wait" tells each their unchanged place.
+      for (const p of patients.filter((q) => q.provider === 'drb')) {
+        p.ws.send({ type: 'wait', id: 'again' });
+        let again = await p.ws.next();
+        while (again.type === 'queue-update')
+          again = await p.ws.next();
+        assert.equal(again.type, 'waiting');
+        assert.equal(again.position, p.i + 1);
+      }
+      // A patient who goes shows as not connected to their provider.
+      patients[1].ws.close();
+      await patients[1].ws.waitClosed();
+      const afterClose = await request(server, 'GET', '/v1/WaitingRoom', { auth: bearer(tokens.dra) });
+      assert.equal(afterClose.body.entries.find((e) => e.identity === patients[1].identity).connected, false);
+      for (const p of patients)
+        p.ws.close();
+      for (const ws of Object.values(watch))
+        ws.close();
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('the queue survives kill -9', () => {
   test('20 patients waiting are in the same order after a crash and a restart', async () => {
     const first = await startServer();
