@@ -408,6 +408,22 @@ hc_media_room_add_phone (HcMediaRoom *self,
 }
 
 void
+hc_media_room_set_phone_feed (HcMediaRoom *self,
+                              const char  *participant_sid,
+                              guint64      feed_id)
+{
+  HcRoomPhone *phone;
+
+  g_return_if_fail (HC_IS_MEDIA_ROOM (self));
+
+  phone = (HcRoomPhone *) hc_media_room_find_phone (self, participant_sid);
+  if (phone == NULL)
+    return;
+  phone->feed_id = feed_id;
+  broadcast_phone_event (self, phone, "track-published");
+}
+
+void
 hc_media_room_remove_phone (HcMediaRoom *self,
                             const char  *participant_sid)
 {

@@ -52,6 +52,11 @@ void             hc_media_room_add_phone         (HcMediaRoom        *self,
                                                   const char         *participant_sid,
                                                   const char         *identity,
                                                   guint64             feed_id);
+/* The phone publishes again (a new Janus feed after a media restart):
+ * announces track-published again. */
+void             hc_media_room_set_phone_feed    (HcMediaRoom        *self,
+                                                  const char         *participant_sid,
+                                                  guint64             feed_id);
 void             hc_media_room_remove_phone      (HcMediaRoom        *self,
                                                   const char         *participant_sid);
 /* HcRoomPhone, owned by the room. */

@@ -28,6 +28,7 @@
 #define RECONCILE_MS 1000
 #define FRAME_BYTES HC_PHONE_FRAME_SAMPLES
 #define MAX_PENDING_BYTES (10 * FRAME_BYTES)   /* 200 ms towards the phone, then drop */
+#define RECOVER_SECONDS 60                     /* for a restarted media server to come back */
 
 enum {
   SIGNAL_LOST,
@@ -41,6 +42,7 @@ typedef enum
   STATE_IDLE,
   STATE_STARTING,
   STATE_PUBLISHED,
+  STATE_RECOVERING,     /* the media server went away: publishing again once it is back */
   STATE_STOPPED,
 } State;
 
@@ -74,6 +76,8 @@ struct _HcPhoneMedia
   gulong        event_id;
   gulong        lost_id;
   gboolean      in_room;
+  gint64        recover_until;    /* monotonic */
+  gboolean      recover_pending;
 
   GstElement   *uplink;
   GstElement   *appsrc;
@@ -298,6 +302,8 @@ build_downlink (HcPhoneMedia  *self,
   return TRUE;
 }
 
+static void on_room_ready (GObject *source, GAsyncResult *result, gpointer user_data);
+
 /* Forwards: one per other publisher in the room. */
 
 static void
@@ -483,6 +489,22 @@ reconcile (gpointer user_data)
   GHashTableIter iter;
   gpointer value;
 
+  if (self->state == STATE_RECOVERING)
+    {
+      if (self->recover_pending)
+        return G_SOURCE_CONTINUE;
+      if (g_get_monotonic_time () > self->recover_until)
+        {
+          g_warning ("Phone audio of %s: the media server did not come back",
+                     self->participant_sid);
+          self->reconcile_id = 0;
+          g_signal_emit (self, signals[SIGNAL_LOST], 0);
+          return G_SOURCE_REMOVE;
+        }
+      self->recover_pending = TRUE;
+      hc_media_room_ensure_async (self->room, on_room_ready, step_new (self, 0));
+      return G_SOURCE_CONTINUE;
+    }
   if (self->state != STATE_PUBLISHED)
     return G_SOURCE_CONTINUE;
 
@@ -534,6 +556,26 @@ reconcile (gpointer user_data)
 
 /* Janus side */
 
+/* A step towards publishing failed: while recovering from a media-server
+ * restart the next tick tries again; otherwise the call has no media. */
+static void
+janus_step_failed (HcPhoneMedia *self,
+                   const char   *what)
+{
+  if (self->state == STATE_RECOVERING)
+    {
+      g_debug ("Phone audio of %s: %s; trying again", self->participant_sid, what);
+      if (self->handle != 0 && self->janus != NULL)
+        hc_janus_detach (self->janus, self->handle);
+      self->handle = 0;
+      self->recover_pending = FALSE;
+      return;
+    }
+  g_warning ("Phone audio of %s: %s", self->participant_sid, what);
+  g_signal_emit (self, signals[SIGNAL_LOST], 0);
+}
+
+
 static void
 on_handle_event (HcJanus      *janus,
                  guint64       handle,
@@ -563,14 +605,25 @@ static void
 on_janus_lost (HcJanus      *janus,
                HcPhoneMedia *self)
 {
-  if (self->state == STATE_STOPPED)
+  if (self->state == STATE_STOPPED || self->state == STATE_RECOVERING)
     return;
-  g_message ("Phone audio of %s: the media server went away", self->participant_sid);
-  /* Every handle and forwarder died with it. */
+  g_message ("Phone audio of %s: the media server went away; publishing again once it is back",
+             self->participant_sid);
+  /* Every handle and forwarder died with it; the phone stays in the room's
+   * roster and gets a new feed (track-published again). Late replies from
+   * before are dropped by the generation. */
+  self->generation++;
   self->handle = 0;
   self->feed_id = 0;
   g_hash_table_remove_all (self->forwards);
-  g_signal_emit (self, signals[SIGNAL_LOST], 0);
+  g_clear_signal_handler (&self->event_id, self->janus);
+  g_clear_signal_handler (&self->lost_id, self->janus);
+  g_clear_object (&self->janus);
+  self->state = STATE_RECOVERING;
+  self->recover_pending = FALSE;
+  self->recover_until = g_get_monotonic_time () + RECOVER_SECONDS * G_USEC_PER_SEC;
+  if (self->reconcile_id == 0)
+    self->reconcile_id = g_timeout_add (RECONCILE_MS, reconcile, self);
 }
 
 static void
@@ -601,9 +654,7 @@ on_remote_publisher (GObject      *source,
   port = reply ? json_object_get_int_member_with_default (reply, "port", 0) : 0;
   if (reply == NULL || port <= 0 || port > 65535)
     {
-      g_warning ("Phone audio of %s: Janus took no remote publisher: %s", self->participant_sid,
-                 error ? error->message : "no port");
-      g_signal_emit (self, signals[SIGNAL_LOST], 0);
+      janus_step_failed (self, "Janus took no remote publisher");
       goto out;
     }
   self->feed_id = (guint64) json_object_get_int_member_with_default (reply, "id", 0);
@@ -611,11 +662,16 @@ on_remote_publisher (GObject      *source,
   g_object_set (self->udpsink, "host", ip, "port", (gint) port, NULL);
   gst_element_set_state (self->uplink, GST_STATE_PLAYING);
   self->state = STATE_PUBLISHED;
-  hc_media_room_add_phone (self->room, self->participant_sid, self->label, self->feed_id);
+  self->recover_pending = FALSE;
+  if (self->in_room)
+    hc_media_room_set_phone_feed (self->room, self->participant_sid, self->feed_id);
+  else
+    hc_media_room_add_phone (self->room, self->participant_sid, self->label, self->feed_id);
   self->in_room = TRUE;
   g_debug ("Phone %s publishes as feed %" G_GUINT64_FORMAT, self->participant_sid, self->feed_id);
   reconcile (self);
-  self->reconcile_id = g_timeout_add (RECONCILE_MS, reconcile, self);
+  if (self->reconcile_id == 0)
+    self->reconcile_id = g_timeout_add (RECONCILE_MS, reconcile, self);
 out:
   step_free (step);
 }
@@ -637,9 +693,7 @@ on_listener_joined (GObject      *source,
     goto out;
   if (reply == NULL)
     {
-      g_warning ("Phone audio of %s: could not join the room: %s", self->participant_sid,
-                 error->message);
-      g_signal_emit (self, signals[SIGNAL_LOST], 0);
+      janus_step_failed (self, "could not join the room");
       goto out;
     }
   body = json_object_new ();
@@ -679,9 +733,7 @@ on_attached (GObject      *source,
     }
   if (handle == 0)
     {
-      g_warning ("Phone audio of %s: %s", self->participant_sid,
-                 error ? error->message : "no handle");
-      g_signal_emit (self, signals[SIGNAL_LOST], 0);
+      janus_step_failed (self, "no Janus handle");
       goto out;
     }
   self->handle = handle;
@@ -711,8 +763,7 @@ on_room_ready (GObject      *source,
     goto out;
   if (janus == NULL)
     {
-      g_warning ("Phone audio of %s: %s", self->participant_sid, error->message);
-      g_signal_emit (self, signals[SIGNAL_LOST], 0);
+      janus_step_failed (self, error->message);
       goto out;
     }
   g_set_object (&self->janus, janus);

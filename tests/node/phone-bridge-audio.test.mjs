@@ -15,7 +15,8 @@ import { bearer, request } from './lib/http.mjs';
 import { makeTempDir, startServer } from './lib/server.mjs';
 import { createRoom, provider } from './lib/setup.mjs';
 import { connectJoined } from './lib/signal.mjs';
-import { RtpListener, freeUdpPort, phoneServerEnv, startSipp, writeSipConfig } from './lib/sip.mjs';
+import { RtpListener, freeUdpPort, phoneServerEnv, startSipp, writeAlawToneWav, writeSipConfig } from './lib/sip.mjs';
+import { join } from 'node:path';
 import { waitFor } from './lib/util.mjs';
 
 /** Waits on @client for a message matching @predicate, keeping the others. */
@@ -146,5 +147,69 @@ describe('phone bridge audio in the room', () => {
     const speech = [...new Set(rtp.audio(8).map((p) => p.ssrc))].map((ssrc) =>
       speechFrames(rtp.audio(8).filter((p) => p.ssrc === ssrc)).length);
     console.log(`# speech frames towards each phone: ${speech.join(', ')}`);
+  });
+});
+
+describe('phone bridge audio across a media server restart', () => {
+  test('Janus killed mid-call: the phones publish again and hear each other again', { timeout: 120000 }, async () => {
+    const dir = makeTempDir();
+    writeAlawToneWav(join(dir, 'tone.wav'));
+    const sipPort = await freeUdpPort();
+    const config = writeSipConfig(dir, { trunk: `sip:127.0.0.1:${sipPort}`, 'rtp-port-range': '43000-43998' });
+    const server = await startServer({ config, env: phoneServerEnv() });
+    const rtp = await RtpListener.open();
+    const sipp = await startSipp('answer-talk.xml', {
+      port: sipPort, keys: { rtp_port: rtp.port }, calls: 2, cwd: dir, timeoutSeconds: 100,
+    });
+    try {
+      const dr = await provider(server, 'drsmith');
+      const room = await createRoom(server, dr.token, { UniqueName: 'restart-visit' });
+      const ws = await connectJoined(server, dr.token, room.sid);
+      const calls = [];
+      for (const label of ['Line A', 'Line B']) {
+        const res = await request(server, 'POST', `/v1/Rooms/${room.sid}/PhoneCalls`, {
+          auth: bearer(dr.token), form: { To: '+14155550123', Label: label },
+        });
+        assert.equal(res.status, 201, res.text);
+        calls.push(res.body);
+        await waitMessage(ws, (m) => m.type === 'track-published' &&
+          m.participant.sid === res.body.participant_sid, `${label} published`);
+      }
+      const speechSince = (t) => [...new Set(rtp.audio(8).map((p) => p.ssrc))].map((ssrc) =>
+        speechFrames(rtp.audio(8).filter((p) => p.ssrc === ssrc && p.at > t)).length);
+      await waitFor(() => { const s = speechSince(0); return s.length === 2 && s.every((n) => n >= 25); },
+        'each phone hears the other', 20000);
+
+      const [janus] = server.janusPids;
+      process.kill(janus, 'SIGKILL');
+      ws.seen = [];
+      await waitMessage(ws, (m) => m.type === 'media-restarted', 'media-restarted', 30000);
+      let back = 0;
+      for (const call of calls) {
+        await waitMessage(ws, (m) => m.type === 'track-published' &&
+          m.participant.sid === call.participant_sid, `${call.label} published again`, 30000);
+        back = Date.now();
+      }
+      assert.ok(!ws.seen.some((m) => m.type === 'phone-call-status' &&
+        ['completed', 'failed'].includes(m.call.status)), 'the calls stay up');
+      await waitFor(() => { const s = speechSince(back); return s.length === 2 && s.every((n) => n >= 25); },
+        'each phone hears the other again', 20000);
+
+      for (const call of calls) {
+        const res = await request(server, 'POST', `/v1/Rooms/${room.sid}/PhoneCalls/${call.sid}`, {
+          auth: bearer(dr.token), form: { Status: 'completed' },
+        });
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.body.status, 'completed');
+      }
+      ws.terminate();
+      const result = await sipp.finished();
+      assert.equal(result.code, 0, `sipp got both BYEs: ${result.log.slice(-1500)}`);
+    } finally {
+      await sipp.stop();
+      await rtp.close();
+      const result = await server.stop('SIGTERM', 10000);
+      assert.equal(result.code, 0, `housecalld exits 0:\n${server.stderr.slice(-3000)}`);
+    }
   });
 });

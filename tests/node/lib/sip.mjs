@@ -53,7 +53,7 @@ function udpBound(port) {
  * tests/node/sip), handling @calls calls. @keys become [key] substitutions.
  * Resolves once its SIP socket is bound.
  */
-export async function startSipp(scenario, { port, mediaPort, keys = {}, timeoutSeconds = 30, logFile, calls = 1, echo = scenario === 'answer-echo.xml' } = {}) {
+export async function startSipp(scenario, { port, mediaPort, keys = {}, timeoutSeconds = 30, logFile, calls = 1, echo = scenario === 'answer-echo.xml', cwd } = {}) {
   const args = ['-sf', join(SCENARIOS, scenario), '-i', '127.0.0.1', '-mi', '127.0.0.1',
     '-p', String(port), '-mp', String(mediaPort ?? await freeUdpPort()), '-nostdin', '-m', String(calls),
     '-timeout', `${timeoutSeconds}s`, '-timeout_error'];
@@ -65,7 +65,8 @@ export async function startSipp(scenario, { port, mediaPort, keys = {}, timeoutS
     args.push('-trace_logs', '-log_file', logFile);
   for (const [k, v] of Object.entries(keys))
     args.push('-key', k, String(v));
-  const child = spawn(SIPP, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Files a scenario names (rtp_stream) are relative to @cwd.
+  const child = spawn(SIPP, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd });
   live.add(child);
   const peer = { child, stdout: '', stderr: '' };
   child.stdout.setEncoding('utf8');
@@ -211,6 +212,50 @@ export class CallbackRecorder {
     this.server.closeAllConnections?.();
     return new Promise((r) => this.server.close(r));
   }
+}
+
+/** G.711 A-law of one 16-bit sample (ITU-T G.711). */
+function alaw(sample) {
+  let s = sample;
+  const sign = s >= 0 ? 0xd5 : 0x55;
+  if (s < 0)
+    s = -s - 1;
+  s = Math.min(s, 32767) >> 3;
+  let exponent = 0;
+  let v = s;
+  if (v >= 32) {
+    exponent = 1;
+    while (v >= 64 && exponent < 7) {
+      v >>= 1;
+      exponent++;
+    }
+  }
+  const mantissa = exponent === 0 ? (s >> 1) & 0x0f : (v >> 1) & 0x0f;
+  return ((exponent << 4) | mantissa) ^ sign;
+}
+
+/** Writes an A-law WAV (8 kHz mono) of a tone, for sipp's rtp_stream. */
+export function writeAlawToneWav(path, { seconds = 2, hz = 440, amplitude = 0.3 } = {}) {
+  const samples = 8000 * seconds;
+  const data = Buffer.alloc(samples);
+  for (let i = 0; i < samples; i++)
+    data[i] = alaw(Math.round(Math.sin((2 * Math.PI * hz * i) / 8000) * amplitude * 32767));
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + samples, 4);
+  header.write('WAVE', 8);
+  header.write('fmt ', 12);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(6, 20);          // WAVE_FORMAT_ALAW
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(8000, 24);
+  header.writeUInt32LE(8000, 28);
+  header.writeUInt16LE(1, 32);
+  header.writeUInt16LE(8, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(samples, 40);
+  writeFileSync(path, Buffer.concat([header, data]));
+  return path;
 }
 
 /**
