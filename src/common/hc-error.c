@@ -55,6 +55,7 @@ static const ErrorInfo error_table[] = {
   { HC_ERROR_ROOM_FULL, "room-full", 400 },
   { HC_ERROR_ROOM_CREATE_FORBIDDEN, "room-create-forbidden", 403 },
   { HC_ERROR_NOT_IN_ROOM, "not-in-room", 403 },
+  { HC_ERROR_DUPLICATE_IDENTITY, "duplicate-identity", 409 },
 
   { HC_ERROR_MESSAGE_MALFORMED, "message-malformed", 400 },
   { HC_ERROR_MESSAGE_UNKNOWN_TYPE, "message-unknown-type", 400 },

@@ -19,6 +19,7 @@
 #define CLOSE_ROOM_ENDED    4410
 #define CLOSE_IDLE          4408
 #define CLOSE_REMOVED       4409
+#define CLOSE_REPLACED      4412
 
 /* Network-quality reports (docs/protocol.md): one a second on average, bursts
  * of three; a participant silent for this long is shown to the others as
@@ -651,6 +652,35 @@ handle_join (HcSignalSession *self,
       send_gerror (self, error, request_id);
       return;
     }
+
+  /* The same identity joining again is that participant coming back on a new
+   * connection (a link that dropped before the old socket noticed, a reloaded tab):
+   * the old connection gives way, as in Twilio (53205), instead of lingering as a
+   * second, silent participant until its socket times out. */
+  {
+    HcMediaRoom *media_room = hc_media_get_room (get_media (self), room);
+    g_autoptr(GPtrArray) replaced = g_ptr_array_new_with_free_func (g_object_unref);
+    GPtrArray *present = hc_media_room_get_members (media_room);
+
+    for (guint i = 0; i < present->len; i++)
+      {
+        HcSignalSession *member = g_ptr_array_index (present, i);
+
+        if (member != self && member->claims != NULL &&
+            g_strcmp0 (member->claims->identity, self->claims->identity) == 0)
+          g_ptr_array_add (replaced, g_object_ref (member));
+      }
+    for (guint i = 0; i < replaced->len; i++)
+      {
+        HcSignalSession *old = g_ptr_array_index (replaced, i);
+
+        g_debug ("A participant joined again; the older connection gives way");
+        send_error (old, HC_ERROR_DUPLICATE_IDENTITY,
+                    "This participant joined the room again on another connection", NULL);
+        leave_room (old);
+        close_with (old, CLOSE_REPLACED, "joined again elsewhere");
+      }
+  }
 
   connected = hc_store_count_connected (store, room->sid, &error);
   if (connected < 0)

@@ -19,30 +19,20 @@
 // HOUSECALLD=/path/to/build/src/server/housecalld node --test console-engine.test.mjs
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { launchChromium, writeToneWav } from './lib/browser.mjs';
+import { EnginePeer, enginePeerPath } from './lib/engine-peer.mjs';
 import { canCreateNetns, createNetns } from './lib/netns.mjs';
 import { Participant } from './lib/participant.mjs';
-import { REPO_ROOT, binaryPath, makeTempDir, startServer } from './lib/server.mjs';
+import { makeTempDir, startServer } from './lib/server.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const IP = existsSync('/usr/sbin/ip') ? '/usr/sbin/ip' : (existsSync('/sbin/ip') ? '/sbin/ip' : 'ip');
-
-function enginePeerPath() {
-  if (process.env.HC_ENGINE_PEER)
-    return resolve(process.env.HC_ENGINE_PEER);
-  // <build>/src/server/housecalld → <build>/tests/engine/engine-peer
-  const besideServer = join(dirname(binaryPath()), '..', '..', 'tests', 'engine', 'engine-peer');
-  if (existsSync(besideServer))
-    return besideServer;
-  return join(REPO_ROOT, 'build', 'tests', 'engine', 'engine-peer');
-}
 
 /** A second veth pair that libnice does not skip. */
 function addEngineInterfaces(ns) {
@@ -53,75 +43,6 @@ function addEngineInterfaces(ns) {
   ip(['addr', 'add', `${subnet}.2/24`, 'dev', 'hce-b']);
   ip(['link', 'set', 'hce-a', 'up']);
   ip(['link', 'set', 'hce-b', 'up']);
-}
-
-/** engine-peer inside @ns: its JSON lines, and a way to wait for one. */
-class EnginePeer {
-  constructor(ns, { server, room, token, profile = 'test-pattern-720p' }) {
-    this.lines = [];
-    this.stderr = '';
-    this.waiters = new Set();
-    this.child = ns.spawn(enginePeerPath(), ['--server', server.origin, '--room', room, '--profile', profile], {
-      env: {
-        ...process.env, HC_TOKEN: token, G_DEBUG: 'fatal-criticals', GSETTINGS_BACKEND: 'memory',
-        // As the engine's meson tests run it: LeakSanitizer suppressions for
-        // third-party frames, which need full stacks to match.
-        LSAN_OPTIONS: `suppressions=${join(REPO_ROOT, 'tests', 'engine', 'lsan.supp')}:print_suppressions=0`,
-        ASAN_OPTIONS: `${process.env.ASAN_OPTIONS ?? ''}:detect_leaks=1:fast_unwind_on_malloc=0`,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    this.exit = new Promise((resolvePromise) => this.child.on('exit', (code, signal) => resolvePromise({ code, signal })));
-    this.child.stderr.setEncoding('utf8');
-    this.child.stderr.on('data', (chunk) => { this.stderr += chunk; });
-    createInterface({ input: this.child.stdout }).on('line', (line) => {
-      let message;
-      try {
-        message = JSON.parse(line);
-      } catch {
-        return;
-      }
-      this.lines.push(message);
-      for (const waiter of [...this.waiters])
-        waiter(message);
-    });
-  }
-
-  get last() {
-    return [...this.lines].reverse().find((m) => m.event === 'stats') ?? null;
-  }
-
-  /** Resolves the first line (already seen or to come) for which @predicate holds. */
-  waitFor(what, predicate, timeoutMs = 20000) {
-    const seen = this.lines.find(predicate);
-    if (seen)
-      return Promise.resolve(seen);
-    return new Promise((resolvePromise, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
-        reject(new Error(`engine-peer: ${what} not within ${timeoutMs} ms; last: ${JSON.stringify(this.last)}\n${this.stderr.slice(-2000)}`));
-      }, timeoutMs);
-      const waiter = (message) => {
-        if (!predicate(message))
-          return;
-        clearTimeout(timer);
-        this.waiters.delete(waiter);
-        resolvePromise(message);
-      };
-      this.waiters.add(waiter);
-    });
-  }
-
-  /** Closes its stdin (it leaves the room and exits); SIGKILL after @timeoutMs. */
-  async stop(timeoutMs = 10000) {
-    if (this.child.exitCode !== null || this.child.signalCode !== null)
-      return this.exit;
-    this.child.stdin.end();
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
-    const result = await this.exit;
-    clearTimeout(timer);
-    return result;
-  }
 }
 
 const support = canCreateNetns();
@@ -152,7 +73,7 @@ describe('the console engine and a browser in a room', { skip: support.ok ? peer
 
   test('Chromium decodes the engine at 1280 on the high layer and 320 on the low; the engine decodes Chromium', { timeout: 120000 }, async () => {
     const room = `engine-${randomBytes(3).toString('hex')}`;
-    engine = new EnginePeer(ns, { server, room, token: server.token({ identity: 'drsmith', room }) });
+    engine = new EnginePeer(ns, { origin: server.origin, room, token: server.token({ identity: 'drsmith', room }) });
     const inCall = await engine.waitFor('in the call', (m) => m.event === 'in-call' || m.event === 'failed', 30000);
     assert.equal(inCall.event, 'in-call', JSON.stringify(inCall));
     assert.equal(inCall.simulcast, true, 'housecalld says the engine publishes simulcast');

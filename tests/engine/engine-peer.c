@@ -16,8 +16,12 @@
  * line on stdout, when it is in the call and what it decodes of the others:
  *
  *   {"event":"in-call","sid":"PA…","simulcast":true}
- *   {"event":"stats","state":"in-call","remotes":[{"sid":"PA…","identity":"…",
- *    "frames":123,"width":640,"height":360,"substream":2}]}       (every 500 ms)
+ *   {"event":"stats","state":"in-call","nq_level":5,"nq_reason":"none","remotes":[
+ *    {"sid":"PA…","identity":"…","frames":123,"width":640,"height":360,"substream":2,
+ *     "nq_level":4,"nq_reason":"jitter","audio_only":false,
+ *     "audio_bps":31000,"video_bps":400000}]}                       (every 500 ms)
+ *   (nq_*: the engine's network-quality properties; *_bps: what the diagnostics
+ *   snapshot says is received from that participant)
  *   {"event":"failed","message":"…"}   {"event":"ended","reason":"left"}
  *
  * It leaves the room and exits when stdin closes or on SIGTERM/SIGINT. The token comes
@@ -61,6 +65,35 @@ print_event (const char *event,
   print_json (builder);
 }
 
+/* What the last diagnostics snapshot says is received of @kind from @sid, or -1. */
+static double
+received_bps (const char *sid,
+              const char *kind)
+{
+  GVariant *diagnostics = hc_call_engine_get_diagnostics (engine);
+  g_autoptr(GVariant) tracks = NULL;
+  double total = -1;
+
+  if (diagnostics == NULL ||
+      (tracks = g_variant_lookup_value (diagnostics, "tracks", G_VARIANT_TYPE ("aa{sv}"))) == NULL)
+    return -1;
+  for (gsize i = 0; i < g_variant_n_children (tracks); i++)
+    {
+      g_autoptr(GVariant) track = g_variant_get_child_value (tracks, i);
+      const char *participant = NULL, *direction = NULL, *track_kind = NULL;
+      double bps = 0;
+
+      g_variant_lookup (track, "participant", "&s", &participant);
+      g_variant_lookup (track, "direction", "&s", &direction);
+      g_variant_lookup (track, "kind", "&s", &track_kind);
+      g_variant_lookup (track, "bitrate-bps", "d", &bps);
+      if (g_strcmp0 (participant, sid) == 0 && g_strcmp0 (direction, "recv") == 0 &&
+          g_strcmp0 (track_kind, kind) == 0)
+        total = MAX (total, 0) + bps;
+    }
+  return total;
+}
+
 static gboolean
 on_stats_timeout (gpointer user_data)
 {
@@ -73,6 +106,11 @@ on_stats_timeout (gpointer user_data)
   json_builder_set_member_name (builder, "state");
   json_builder_add_string_value (builder, hc_enum_to_nick (HC_TYPE_CALL_STATE,
                                                            hc_call_engine_get_state (engine)));
+  json_builder_set_member_name (builder, "nq_level");
+  json_builder_add_int_value (builder, hc_call_engine_get_network_quality_level (engine));
+  json_builder_set_member_name (builder, "nq_reason");
+  json_builder_add_string_value (builder, hc_enum_to_nick (HC_TYPE_NETWORK_QUALITY_REASON,
+                                                           hc_call_engine_get_network_quality_reason (engine)));
   json_builder_set_member_name (builder, "remotes");
   json_builder_begin_array (builder);
   for (guint i = 0; i < g_list_model_get_n_items (participants); i++)
@@ -93,6 +131,18 @@ on_stats_timeout (gpointer user_data)
       json_builder_add_int_value (builder, hc_video_paintable_get_height (paintable));
       json_builder_set_member_name (builder, "substream");
       json_builder_add_int_value (builder, hc_remote_participant_get_substream (p));
+      json_builder_set_member_name (builder, "nq_level");
+      json_builder_add_int_value (builder, hc_remote_participant_get_network_quality_level (p));
+      json_builder_set_member_name (builder, "nq_reason");
+      json_builder_add_string_value (builder,
+                                     hc_enum_to_nick (HC_TYPE_NETWORK_QUALITY_REASON,
+                                                      hc_remote_participant_get_network_quality_reason (p)));
+      json_builder_set_member_name (builder, "audio_only");
+      json_builder_add_boolean_value (builder, hc_remote_participant_get_audio_only (p));
+      json_builder_set_member_name (builder, "audio_bps");
+      json_builder_add_double_value (builder, received_bps (hc_remote_participant_get_sid (p), "audio"));
+      json_builder_set_member_name (builder, "video_bps");
+      json_builder_add_double_value (builder, received_bps (hc_remote_participant_get_sid (p), "video"));
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);

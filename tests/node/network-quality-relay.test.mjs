@@ -3,6 +3,8 @@
 // with everyone's levels, relays a change to the others, tells a newcomer in
 // `joined`, shows a participant whose reports stopped as level 0
 // (reconnecting), and refuses bad or too frequent reports with typed errors.
+// And the rejoin of a reconnecting client: its identity takes the old
+// connection's place.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
@@ -150,6 +152,23 @@ describe('network-quality relay', () => {
     assert.equal((await a.request(report('later', 3, 'latency'))).type, 'network-quality-levels');
     assert.ok(a.isOpen);
     a.close();
+    b.close();
+  });
+
+  test('the same identity joining again replaces the old connection (duplicate-identity, 4412)', async () => {
+    const { a, b, name } = await pair();
+    const again = await connectJoined(server, makeToken(server.creds, { identity: 'alice', room: name }), name);
+    assert.ok(!again.joined.participants.some((p) => p.sid === a.joined.participant.sid),
+      'the old connection is no longer in the room');
+    assertSignalError(await a.next(), 53205, 'duplicate-identity');
+    assert.equal((await a.waitClosed(5000)).code, 4412);
+    const gone = await b.next();
+    assert.equal(gone.type, 'participant-disconnected');
+    assert.equal(gone.participant.sid, a.joined.participant.sid);
+    const back = await b.next();
+    assert.equal(back.type, 'participant-connected');
+    assert.equal(back.participant.sid, again.joined.participant.sid);
+    again.close();
     b.close();
   });
 

@@ -30,6 +30,7 @@ describe('network-quality cases (shared with the C unit test)', () => {
 
 describe('network-quality from recorded Chromium getStats()', () => {
   const recorded = scoring.cases.filter((c) => c.chromium);
+  test('the fixture has recorded Chromium samples (clean and impaired)', () => assert.ok(recorded.length >= 2));
   for (const c of recorded) {
     test(`${c.name}: ${c.chromium.file}`, () => {
       const path = fileURLToPath(new URL(c.chromium.file, fixtures));

@@ -29,6 +29,7 @@ const FINAL_CLOSE_CODES = new Map([
   [4403, 'token-revoked'],
   [4409, 'removed'],
   [4410, 'room-completed'],
+  [4412, 'duplicate-identity'],
 ]);
 
 /** Errors from authenticate/join after which reconnecting cannot help. */
@@ -176,6 +177,11 @@ export class Call extends Emitter {
 
   get signaling() {
     return this.#conn?.signaling ?? null;
+  }
+
+  /** The publishing peer connection, or null (for diagnostics and tests). */
+  get publisherPc() {
+    return this.#publisher?.pc ?? null;
   }
 
   // ---------------------------------------------------------------- helpers
@@ -994,6 +1000,8 @@ export class Call extends Emitter {
     const connected = this.state === 'joined' && (this.signaling?.isOpen ?? false) &&
       (!pub || !pub.published || transportUp(pub.pc));
     const hasVideo = this.#hasVideo && this.cameraEnabled && !this.audioOnly;
+    const expected = { video: this.#expectedVideoBps() };
+    const active = { audio: this.#hasAudio && this.micEnabled, video: hasVideo };
     const input = inputFromStats({
       connected,
       // Snapshots of the same peer connection only: a republish starts afresh.
@@ -1001,15 +1009,15 @@ export class Call extends Emitter {
       recv: [...sample.recv.entries()]
         .filter(([sid, now]) => before.recv.get(sid)?.pc === now.pc)
         .map(([sid, now]) => ({ before: before.recv.get(sid).report, after: now.report })),
-      expected: { video: this.#expectedVideoBps() },
-      active: { audio: this.#hasAudio && this.micEnabled, video: hasVideo },
+      expected,
+      active,
     });
     const result = score(input);
     // Nothing measured yet (the first sample of a peer connection): say nothing.
     const measured = !connected || before !== sample;
     if (!measured)
       return;
-    const nq = { ...result, audio_only: this.audioOnly, input };
+    const nq = { ...result, audio_only: this.audioOnly, input, expected, active };
     const changed = this.networkQuality?.level !== nq.level || this.networkQuality?.reason !== nq.reason;
     this.networkQuality = nq;
     this.#renderLocal();

@@ -5,11 +5,14 @@
 
 #include "hc-call-engine.h"
 #include "hc-error.h"
+#include "hc-network-quality.h"
+#include "hc-network-stats.h"
 #include "hc-publisher.h"
 #include "hc-remote-participant-private.h"
 #include "hc-signaling-client.h"
 #include "hc-subscriber.h"
 #include "hc-video-paintable.h"
+#include "hc-webrtc-util.h"
 
 #include <string.h>
 
@@ -33,6 +36,21 @@
 #define SUBSCRIBE_RETRY_FIRST_MS 250
 #define SUBSCRIBE_RETRY_MAX_MS   2000
 #define SUBSCRIBE_MAX_RETRIES    10
+/* Network quality (docs/protocol.md): webrtcbin's statistics every 2 s, scored over
+ * the last two intervals and reported to the server. */
+#define NQ_INTERVAL_SECONDS      2
+#define NQ_WINDOW                3
+/* A report unanswered this long means the connection is down (level 0); this long
+ * and the socket is dropped so that the reconnect starts now, not after the 35 s a
+ * silent socket takes to be noticed by the pings. */
+#define NQ_REPORT_LATE_US        (4 * G_USEC_PER_SEC)
+#define NQ_REPORT_DEAD_US        (6 * G_USEC_PER_SEC)
+/* Receive-side adaptation: this many samples in a row at level ≤ 2 take one step
+ * down (thumbnails low, then the large tile to the middle layer, then low); this
+ * many at ≥ 4 one step back up. */
+#define NQ_DEGRADE_SAMPLES       2
+#define NQ_RECOVER_SAMPLES       3
+#define NQ_MAX_STEP              3
 
 enum {
   PROP_0,
@@ -62,6 +80,10 @@ enum {
   PROP_SPEAKER_DEVICE,
   PROP_PLAY_AUDIO,
   PROP_AUTOMATIC_LAYERS,
+  PROP_NETWORK_QUALITY_LEVEL,
+  PROP_NETWORK_QUALITY_REASON,
+  PROP_NETWORK_QUALITY_DESCRIPTION,
+  PROP_DIAGNOSTICS,
   N_PROPS
 };
 
@@ -82,6 +104,14 @@ typedef struct
   guint                n_retries;    /* subscribe requests refused in a row */
   guint                retry_id;
   gulong               notify_id;
+  /* Network quality: this subscription's last statistics (newest last), the
+   * subscriber they came from, and the decoded frames at the last sample. */
+  GstStructure        *nq_stats[NQ_WINDOW];
+  gpointer             nq_owner;
+  guint64              nq_frames;
+  gint64               nq_frames_time;
+  double               nq_frame_rate;
+  int                  nq_send_cap;   /* its own upload's limit on the layer we ask for */
 } Remote;
 
 struct _HcCallEngine
@@ -132,6 +162,21 @@ struct _HcCallEngine
   GTask               *join_task;
   GTask               *leave_task;
   guint                leave_timeout_id;
+
+  /* Network quality */
+  guint                nq_timer_id;
+  guint                nq_round;          /* the current sampling round */
+  guint                nq_pending;        /* its statistics requests still out */
+  GstStructure        *nq_pub_stats[NQ_WINDOW];
+  gpointer             nq_pub_owner;
+  int                  nq_level;
+  HcNetworkQualityReason nq_reason;
+  char                *nq_description;
+  GVariant            *diagnostics;
+  gint64               nq_report_sent;    /* the oldest unanswered report, 0 if none */
+  int                  nq_step;           /* receive-side adaptation, 0 … NQ_MAX_STEP */
+  guint                nq_bad_samples;
+  guint                nq_good_samples;
 };
 
 G_DEFINE_FINAL_TYPE (HcCallEngine, hc_call_engine, G_TYPE_OBJECT)
@@ -143,6 +188,14 @@ static void subscribe          (HcCallEngine *self,
 static void apply_layers       (HcCallEngine *self);
 static void teardown_media     (HcCallEngine *self);
 static void maybe_finish_leave (HcCallEngine *self);
+static void nq_clear_window    (GstStructure **window);
+static void nq_apply_remote    (HcCallEngine *self,
+                                Remote       *remote,
+                                JsonObject   *report);
+static gboolean on_nq_timeout  (gpointer      user_data);
+static void nq_set_local       (HcCallEngine           *self,
+                                int                     level,
+                                HcNetworkQualityReason  reason);
 
 /* Ops */
 
@@ -230,6 +283,13 @@ set_state (HcCallEngine *self,
            hc_enum_to_nick (HC_TYPE_CALL_STATE, state));
   self->state = state;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  if (state == HC_CALL_STATE_ENDED || state == HC_CALL_STATE_FAILED)
+    {
+      g_clear_handle_id (&self->nq_timer_id, g_source_remove);
+      nq_set_local (self, -1, HC_NETWORK_QUALITY_REASON_NONE);
+    }
+  else if (state == HC_CALL_STATE_RECONNECTING)
+    nq_set_local (self, 0, HC_NETWORK_QUALITY_REASON_RECONNECTING);
 }
 
 static void
@@ -298,6 +358,7 @@ remote_free (gpointer data)
 
   g_clear_handle_id (&remote->retry_id, g_source_remove);
   g_clear_signal_handler (&remote->notify_id, remote->participant);
+  nq_clear_window (remote->nq_stats);
   g_clear_object (&remote->participant);
   g_clear_object (&remote->subscriber);
   g_free (remote);
@@ -377,6 +438,7 @@ add_remote (HcCallEngine *self,
     hc_remote_participant_set_name (participant,
                                     json_object_get_string_member_with_default (info, "name", NULL));
   remote = g_new0 (Remote, 1);
+  remote->nq_send_cap = 2;
   remote->participant = g_object_ref (participant);
   remote->substream = -1;
   remote->notify_id = g_signal_connect (participant, "notify", G_CALLBACK (on_participant_notify),
@@ -534,13 +596,23 @@ wanted_substream (HcCallEngine *self,
 {
   int preferred = hc_remote_participant_get_preferred_substream (remote->participant);
 
+  gboolean featured = remote->participant == self->featured;
+  int wanted;
+  int cap;
+
   if (preferred != HC_SUBSTREAM_AUTO)
     return preferred;
   if (!self->automatic_layers)
-    return 2;
-  /* Twilio's collaboration profile with dominantSpeakerPriority high: the large tile
-   * gets the high layer, thumbnails the low one. */
-  return remote->participant == self->featured ? 2 : 0;
+    wanted = 2;
+  else
+    /* Twilio's collaboration profile with dominantSpeakerPriority high: the large tile
+     * gets the high layer, thumbnails the low one. */
+    wanted = featured ? 2 : 0;
+  /* Network adaptation: our download degrading takes thumbnails down first and the
+   * large tile last; a sender whose upload is limited is asked for its low layer. */
+  cap = featured ? (self->nq_step >= 3 ? 0 : self->nq_step >= 2 ? 1 : 2)
+                 : (self->nq_step >= 1 ? 0 : 2);
+  return MIN (wanted, MIN (cap, remote->nq_send_cap));
 }
 
 static void
@@ -1072,6 +1144,9 @@ apply_joined (HcCallEngine *self,
         remote->participant,
         json_object_get_boolean_member_with_default (other, "audio_muted", FALSE),
         json_object_get_boolean_member_with_default (other, "video_muted", FALSE));
+      if (json_object_get_member (other, "network_quality") != NULL &&
+          JSON_NODE_HOLDS_OBJECT (json_object_get_member (other, "network_quality")))
+        nq_apply_remote (self, remote, json_object_get_object_member (other, "network_quality"));
     }
   g_hash_table_iter_init (&iter, self->remotes);
   while (g_hash_table_iter_next (&iter, &key, NULL))
@@ -1306,6 +1381,8 @@ on_event (HcSignalingClient *client,
     }
   else if (strcmp (type, "dominant-speaker-changed") == 0)
     set_dominant_speaker (self, sid);
+  else if (strcmp (type, "network-quality-changed") == 0 && remote != NULL)
+    nq_apply_remote (self, remote, message);
   else if (strcmp (type, "media-restarted") == 0)
     on_media_restarted (self);
   else if (strcmp (type, "room-completed") == 0)
@@ -1376,6 +1453,458 @@ on_client_closed (HcSignalingClient *client,
       break;
     }
   end_call (self, end_reason);
+}
+
+/* Network quality */
+
+static void
+nq_clear_window (GstStructure **window)
+{
+  for (guint i = 0; i < NQ_WINDOW; i++)
+    g_clear_pointer (&window[i], gst_structure_free);
+}
+
+/* Adds @stats (taken) as the newest snapshot of @owner's window; a different owner
+ * (a new publisher or subscription) starts the window afresh. */
+static void
+nq_push (GstStructure **window,
+         gpointer      *window_owner,
+         gpointer       owner,
+         GstStructure  *stats)
+{
+  if (*window_owner != owner)
+    {
+      nq_clear_window (window);
+      *window_owner = owner;
+    }
+  g_clear_pointer (&window[0], gst_structure_free);
+  memmove (window, window + 1, (NQ_WINDOW - 1) * sizeof *window);
+  window[NQ_WINDOW - 1] = stats;
+}
+
+/* The oldest snapshot in the window, or NULL with fewer than two. */
+static const GstStructure *
+nq_oldest (GstStructure **window)
+{
+  for (guint i = 0; i < NQ_WINDOW - 1; i++)
+    if (window[i] != NULL)
+      return window[i];
+  return NULL;
+}
+
+static void
+nq_set_local (HcCallEngine           *self,
+              int                     level,
+              HcNetworkQualityReason  reason)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->nq_level != level)
+    {
+      self->nq_level = level;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NETWORK_QUALITY_LEVEL]);
+    }
+  if (self->nq_reason != reason)
+    {
+      self->nq_reason = reason;
+      g_free (self->nq_description);
+      self->nq_description = hc_network_quality_reason_describe (reason, NULL);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NETWORK_QUALITY_REASON]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NETWORK_QUALITY_DESCRIPTION]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* A remote's level as housecalld relays it ({level, reason, audio_only, …}). */
+static void
+nq_apply_remote (HcCallEngine *self,
+                 Remote       *remote,
+                 JsonObject   *report)
+{
+  HcNetworkQualityReason reason = HC_NETWORK_QUALITY_REASON_NONE;
+  gint64 level = json_object_get_int_member_with_default (report, "level", -1);
+  gboolean audio_only = json_object_get_boolean_member_with_default (report, "audio_only", FALSE);
+  int cap = remote->nq_send_cap;
+
+  if (level < 0 || level > 5)
+    return;
+  hc_network_quality_reason_from_string (json_object_get_string_member_with_default (report, "reason",
+                                                                                     "none"),
+                                         &reason);
+  hc_remote_participant_set_network_quality (remote->participant, (int) level, reason, audio_only);
+
+  /* A sender whose upload is the problem cannot feed its high layer: ask for the low
+   * one until it is good again (level 3 keeps whatever was asked for). */
+  if (level >= 1 && level <= 2 && (reason == HC_NETWORK_QUALITY_REASON_SEND_LOSS ||
+                                   reason == HC_NETWORK_QUALITY_REASON_SEND_BANDWIDTH))
+    cap = 0;
+  else if (level >= 4)
+    cap = 2;
+  if (cap != remote->nq_send_cap)
+    {
+      g_debug ("Subscription to %s capped at layer %d (its network quality is %d)",
+               hc_remote_participant_get_sid (remote->participant), cap, (int) level);
+      remote->nq_send_cap = cap;
+      configure_remote (self, remote);
+    }
+}
+
+static void
+on_nq_reported (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(Op) op = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) reply = hc_signaling_client_request_finish (HC_SIGNALING_CLIENT (source),
+                                                                    result, &error);
+  HcCallEngine *self = op->self;
+  JsonArray *participants;
+
+  if (op_is_stale (op))
+    return;
+  if (reply == NULL)
+    {
+      /* Refused (too frequent, say) is an answer too: the server is there. */
+      if (error->domain == HC_ERROR)
+        self->nq_report_sent = 0;
+      else
+        g_debug ("Network-quality report: %s", error->message);
+      return;
+    }
+  self->nq_report_sent = 0;
+  participants = json_object_get_array_member (reply, "participants");
+  for (guint i = 0; participants != NULL && i < json_array_get_length (participants); i++)
+    {
+      JsonObject *p = json_array_get_object_element (participants, i);
+      const char *sid = p ? json_object_get_string_member_with_default (p, "sid", NULL) : NULL;
+      Remote *remote = sid ? g_hash_table_lookup (self->remotes, sid) : NULL;
+
+      if (remote != NULL)
+        nq_apply_remote (self, remote, p);
+    }
+}
+
+static void
+nq_report (HcCallEngine                 *self,
+           const HcNetworkQualityResult *result)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  if (self->client == NULL || self->state != HC_CALL_STATE_IN_CALL ||
+      hc_signaling_client_get_state (self->client) != HC_SIGNALING_STATE_CONNECTED)
+    return;
+  json_builder_begin_object (builder);
+  hc_network_quality_result_to_json (result, builder);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  if (self->nq_report_sent == 0)
+    self->nq_report_sent = g_get_monotonic_time ();
+  hc_signaling_client_request_async (self->client, "network-quality", json_node_get_object (node),
+                                     NULL, on_nq_reported, op_new (self, NULL));
+}
+
+/* Our download: degrading takes layers away step by step, recovering gives them back. */
+static void
+nq_adapt (HcCallEngine                 *self,
+          const HcNetworkQualityResult *result)
+{
+  int recv = MIN (result->levels[HC_NETWORK_QUALITY_KIND_AUDIO][HC_NETWORK_QUALITY_RECV],
+                  result->levels[HC_NETWORK_QUALITY_KIND_VIDEO][HC_NETWORK_QUALITY_RECV]);
+  int step = self->nq_step;
+
+  if (result->level == 0)
+    return;
+  self->nq_bad_samples = recv <= 2 ? self->nq_bad_samples + 1 : 0;
+  self->nq_good_samples = recv >= 4 ? self->nq_good_samples + 1 : 0;
+  if (self->nq_bad_samples >= NQ_DEGRADE_SAMPLES && step < NQ_MAX_STEP)
+    {
+      step++;
+      self->nq_bad_samples = 0;
+    }
+  else if (self->nq_good_samples >= NQ_RECOVER_SAMPLES && step > 0)
+    {
+      step--;
+      self->nq_good_samples = 0;
+    }
+  if (step != self->nq_step)
+    {
+      g_message ("Receive quality %d: subscriptions at adaptation step %d", recv, step);
+      self->nq_step = step;
+      apply_layers (self);
+    }
+}
+
+static void
+add_entry (GVariantBuilder *builder,
+           const char      *key,
+           GVariant        *value)
+{
+  g_variant_builder_add (builder, "{sv}", key, value);
+}
+
+static void
+add_track (GVariantBuilder    *tracks,
+           const HcTrackStats *track,
+           const char         *participant,
+           const char         *identity,
+           int                 layer,
+           int                 width,
+           int                 height,
+           double              frame_rate)
+{
+  GVariantBuilder entry;
+
+  g_variant_builder_init (&entry, G_VARIANT_TYPE_VARDICT);
+  add_entry (&entry, "participant", g_variant_new_string (participant ? participant : ""));
+  add_entry (&entry, "identity", g_variant_new_string (identity ? identity : ""));
+  add_entry (&entry, "direction", g_variant_new_string (track->direction));
+  add_entry (&entry, "kind", g_variant_new_string (track->kind));
+  add_entry (&entry, "ssrc", g_variant_new_uint32 (track->ssrc));
+  add_entry (&entry, "bitrate-bps", g_variant_new_double (track->bitrate_bps));
+  add_entry (&entry, "packets-per-second", g_variant_new_double (track->packets_per_s));
+  add_entry (&entry, "fraction-lost", g_variant_new_double (track->fraction_lost));
+  add_entry (&entry, "rtt-ms", g_variant_new_double (track->rtt_ms));
+  add_entry (&entry, "jitter-ms", g_variant_new_double (track->jitter_ms));
+  add_entry (&entry, "candidate-type",
+             g_variant_new_string (track->candidate_type ? track->candidate_type : ""));
+  add_entry (&entry, "layer", g_variant_new_int32 (layer));
+  add_entry (&entry, "width", g_variant_new_int32 (width));
+  add_entry (&entry, "height", g_variant_new_int32 (height));
+  add_entry (&entry, "frame-rate", g_variant_new_double (frame_rate));
+  g_variant_builder_add_value (tracks, g_variant_builder_end (&entry));
+}
+
+static void
+clear_track (gpointer data)
+{
+  hc_track_stats_clear (data);
+}
+
+static void
+nq_compute (HcCallEngine *self)
+{
+  g_autoptr(GArray) send_tracks = g_array_new (FALSE, TRUE, sizeof (HcTrackStats));
+  HcNetworkQualityInput input;
+  HcNetworkQualityResult result;
+  HcRecvAccumulator acc;
+  GVariantBuilder tracks;
+  GVariantBuilder diagnostics;
+  GHashTableIter iter;
+  gpointer value;
+  gboolean measured = FALSE;
+  gint64 now = g_get_monotonic_time ();
+
+  g_array_set_clear_func (send_tracks, clear_track);
+  hc_network_quality_input_init (&input);
+  input.connected = self->state == HC_CALL_STATE_IN_CALL && self->client != NULL &&
+                    hc_signaling_client_get_state (self->client) == HC_SIGNALING_STATE_CONNECTED &&
+                    (self->nq_report_sent == 0 || now - self->nq_report_sent < NQ_REPORT_LATE_US) &&
+                    (self->publisher == NULL ||
+                     hc_publisher_get_state (self->publisher) == HC_MEDIA_STATE_CONNECTED);
+  g_variant_builder_init (&tracks, G_VARIANT_TYPE ("aa{sv}"));
+
+  if (self->publisher != NULL && nq_oldest (self->nq_pub_stats) != NULL)
+    {
+      measured = TRUE;
+      /* No expected bitrate: webrtcbin 1.22 has no congestion control, so the
+       * encoders aim at a fixed target whatever the path, and what they produce
+       * depends on the picture (a still test pattern makes a fraction of it). A
+       * limited upload shows in the receiver reports instead: loss, delay, jitter. */
+      hc_network_stats_add_send (nq_oldest (self->nq_pub_stats), self->nq_pub_stats[NQ_WINDOW - 1],
+                                 0, self->camera_enabled, &input, send_tracks);
+      for (guint i = 0; i < send_tracks->len; i++)
+        {
+          HcTrackStats *track = &g_array_index (send_tracks, HcTrackStats, i);
+          int layer = -1, width = 0, height = 0, fps = 0;
+
+          if (g_strcmp0 (track->kind, "video") == 0)
+            {
+              layer = hc_publisher_get_layer_for_ssrc (self->publisher, track->ssrc);
+              if (layer >= 0)
+                hc_publisher_get_layer_size (self->publisher, layer, &width, &height, &fps);
+            }
+          add_track (&tracks, track, self->local_sid, self->identity, layer, width, height, fps);
+        }
+    }
+
+  hc_network_stats_recv_begin (&acc);
+  g_hash_table_iter_init (&iter, self->remotes);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Remote *remote = value;
+      g_autoptr(GArray) recv_tracks = NULL;
+      HcVideoPaintable *paintable;
+      guint64 frames;
+
+      if (remote->subscriber == NULL || nq_oldest (remote->nq_stats) == NULL)
+        continue;
+      measured = TRUE;
+      recv_tracks = g_array_new (FALSE, TRUE, sizeof (HcTrackStats));
+      g_array_set_clear_func (recv_tracks, clear_track);
+      hc_network_stats_add_recv (&acc, nq_oldest (remote->nq_stats), remote->nq_stats[NQ_WINDOW - 1],
+                                 recv_tracks);
+      paintable = hc_remote_participant_get_video_paintable (remote->participant);
+      frames = hc_video_paintable_get_frame_count (paintable);
+      if (remote->nq_frames_time > 0 && now > remote->nq_frames_time && frames >= remote->nq_frames)
+        remote->nq_frame_rate = (double) (frames - remote->nq_frames) * G_USEC_PER_SEC /
+                                (double) (now - remote->nq_frames_time);
+      remote->nq_frames = frames;
+      remote->nq_frames_time = now;
+      for (guint i = 0; i < recv_tracks->len; i++)
+        {
+          HcTrackStats *track = &g_array_index (recv_tracks, HcTrackStats, i);
+          gboolean video = g_strcmp0 (track->kind, "video") == 0;
+
+          add_track (&tracks, track, hc_remote_participant_get_sid (remote->participant),
+                     hc_remote_participant_get_identity (remote->participant),
+                     video ? remote->substream : -1,
+                     video ? hc_video_paintable_get_width (paintable) : 0,
+                     video ? hc_video_paintable_get_height (paintable) : 0,
+                     video ? remote->nq_frame_rate : 0);
+        }
+    }
+  hc_network_stats_recv_end (&acc, &input);
+
+  /* Nothing measured yet (the first snapshot of each connection): say nothing new. */
+  if (input.connected && !measured)
+    {
+      g_variant_builder_clear (&tracks);
+      return;
+    }
+  hc_network_quality_score (&input, &result);
+  nq_set_local (self, result.level, result.reason);
+
+  g_variant_builder_init (&diagnostics, G_VARIANT_TYPE_VARDICT);
+  add_entry (&diagnostics, "level", g_variant_new_int32 (result.level));
+  add_entry (&diagnostics, "reason",
+             g_variant_new_string (hc_network_quality_reason_to_string (result.reason)));
+  add_entry (&diagnostics, "audio-send-level", g_variant_new_int32 (result.levels[0][0]));
+  add_entry (&diagnostics, "audio-recv-level", g_variant_new_int32 (result.levels[0][1]));
+  add_entry (&diagnostics, "video-send-level", g_variant_new_int32 (result.levels[1][0]));
+  add_entry (&diagnostics, "video-recv-level", g_variant_new_int32 (result.levels[1][1]));
+  add_entry (&diagnostics, "adaptation-step", g_variant_new_int32 (self->nq_step));
+  add_entry (&diagnostics, "tracks", g_variant_builder_end (&tracks));
+  g_clear_pointer (&self->diagnostics, g_variant_unref);
+  self->diagnostics = g_variant_ref_sink (g_variant_builder_end (&diagnostics));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DIAGNOSTICS]);
+
+  nq_adapt (self, &result);
+  nq_report (self, &result);
+}
+
+typedef struct
+{
+  Op       *op;
+  guint     round;
+  gpointer  owner;   /* the publisher or subscriber asked */
+} NqRequest;
+
+static void
+on_nq_stats (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  NqRequest *request = user_data;
+  HcCallEngine *self = request->op->self;
+  g_autoptr(GError) error = NULL;
+  GstStructure *stats = hc_webrtcbin_get_stats_finish (result, &error);
+
+  if (stats != NULL && request->round == self->nq_round && !op_is_stale (request->op))
+    {
+      g_autofree char *text = NULL;
+
+      /* The raw statistics, for recording test fixtures (G_MESSAGES_DEBUG=HcEngine). */
+      if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+        {
+          text = gst_structure_to_string (stats);
+          if (request->op->sid == NULL && self->publisher != NULL)
+            g_debug ("webrtcbin stats publisher video-target=%u video-active=%d: %s",
+                     hc_publisher_get_video_target_bps (self->publisher), self->camera_enabled, text);
+          else
+            g_debug ("webrtcbin stats %s: %s", request->op->sid ? request->op->sid : "publisher", text);
+        }
+      if (request->op->sid == NULL)
+        {
+          if (request->owner == self->publisher)
+            {
+              nq_push (self->nq_pub_stats, &self->nq_pub_owner, request->owner, stats);
+              stats = NULL;
+            }
+        }
+      else
+        {
+          Remote *remote = op_get_remote (request->op);
+
+          if (remote != NULL && request->owner == remote->subscriber)
+            {
+              nq_push (remote->nq_stats, &remote->nq_owner, request->owner, stats);
+              stats = NULL;
+            }
+        }
+    }
+  g_clear_pointer (&stats, gst_structure_free);
+  if (request->round == self->nq_round && self->nq_pending > 0 && --self->nq_pending == 0 &&
+      !op_is_stale (request->op))
+    nq_compute (self);
+  op_free (request->op);
+  g_free (request);
+}
+
+static void
+nq_request_stats (HcCallEngine *self,
+                  GstElement   *webrtcbin,
+                  Remote       *remote,
+                  gpointer      owner)
+{
+  NqRequest *request = g_new0 (NqRequest, 1);
+
+  request->op = op_new (self, remote);
+  request->round = self->nq_round;
+  request->owner = owner;
+  self->nq_pending++;
+  hc_webrtcbin_get_stats_async (webrtcbin, NULL, on_nq_stats, request);
+}
+
+static gboolean
+on_nq_timeout (gpointer user_data)
+{
+  HcCallEngine *self = user_data;
+  GHashTableIter iter;
+  gpointer value;
+  GstElement *webrtcbin;
+
+  if (self->leaving)
+    return G_SOURCE_CONTINUE;
+  /* A report unanswered for long: the socket is as good as dead. Dropping it starts
+   * the reconnect (and the media comes back through the rejoin). */
+  if (self->nq_report_sent != 0 && self->client != NULL &&
+      g_get_monotonic_time () - self->nq_report_sent > NQ_REPORT_DEAD_US &&
+      hc_signaling_client_get_state (self->client) == HC_SIGNALING_STATE_CONNECTED)
+    {
+      g_message ("The server stopped answering; reconnecting");
+      self->nq_report_sent = 0;
+      hc_signaling_client_drop_connection (self->client);
+      return G_SOURCE_CONTINUE;
+    }
+  if (self->nq_pending > 0)
+    return G_SOURCE_CONTINUE;   /* the last round is still out */
+
+  self->nq_round++;
+  if (self->publisher != NULL && (webrtcbin = hc_publisher_get_webrtcbin (self->publisher)) != NULL)
+    nq_request_stats (self, webrtcbin, NULL, self->publisher);
+  g_hash_table_iter_init (&iter, self->remotes);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Remote *remote = value;
+
+      if (remote->subscriber != NULL && remote->subscribed &&
+          (webrtcbin = hc_subscriber_get_webrtcbin (remote->subscriber)) != NULL)
+        nq_request_stats (self, webrtcbin, remote, remote->subscriber);
+    }
+  if (self->nq_pending == 0)
+    nq_compute (self);
+  return G_SOURCE_CONTINUE;
 }
 
 /* Leaving */
@@ -1552,6 +2081,18 @@ hc_call_engine_get_property (GObject    *object,
     case PROP_AUTOMATIC_LAYERS:
       g_value_set_boolean (value, self->automatic_layers);
       break;
+    case PROP_NETWORK_QUALITY_LEVEL:
+      g_value_set_int (value, self->nq_level);
+      break;
+    case PROP_NETWORK_QUALITY_REASON:
+      g_value_set_enum (value, self->nq_reason);
+      break;
+    case PROP_NETWORK_QUALITY_DESCRIPTION:
+      g_value_set_string (value, self->nq_description);
+      break;
+    case PROP_DIAGNOSTICS:
+      g_value_set_variant (value, self->diagnostics);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1649,6 +2190,7 @@ hc_call_engine_dispose (GObject *object)
   self->epoch++;
   g_clear_handle_id (&self->republish_id, g_source_remove);
   g_clear_handle_id (&self->leave_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->nq_timer_id, g_source_remove);
   if (self->publisher != NULL)
     g_signal_handlers_disconnect_by_data (self->publisher, self);
   g_clear_object (&self->publisher);
@@ -1703,6 +2245,9 @@ hc_call_engine_finalize (GObject *object)
   g_free (self->dominant_sid);
   g_clear_pointer (&self->early_candidates, g_ptr_array_unref);
   g_clear_pointer (&self->remotes, g_hash_table_unref);
+  nq_clear_window (self->nq_pub_stats);
+  g_free (self->nq_description);
+  g_clear_pointer (&self->diagnostics, g_variant_unref);
   g_clear_object (&self->participants);
 
   G_OBJECT_CLASS (hc_call_engine_parent_class)->finalize (object);
@@ -1833,6 +2378,39 @@ hc_call_engine_class_init (HcCallEngineClass *klass)
    */
   properties[PROP_AUTOMATIC_LAYERS] =
     g_param_spec_boolean ("automatic-layers", NULL, NULL, TRUE, read_write);
+  /**
+   * HcCallEngine:network-quality-level:
+   *
+   * Our own network quality, Twilio's scale: 5 excellent … 1 bad, 0 broken
+   * (reconnecting), -1 before the first measurement. Measured every 2 s from
+   * webrtcbin's statistics (src/common/hc-network-quality.h) and reported to the room.
+   */
+  properties[PROP_NETWORK_QUALITY_LEVEL] =
+    g_param_spec_int ("network-quality-level", NULL, NULL, -1, 5, -1, read_only);
+  /**
+   * HcCallEngine:network-quality-reason:
+   *
+   * Why our level is below 5 (an #HcNetworkQualityReason).
+   */
+  properties[PROP_NETWORK_QUALITY_REASON] =
+    g_param_spec_enum ("network-quality-reason", NULL, NULL, HC_TYPE_NETWORK_QUALITY_REASON,
+                       HC_NETWORK_QUALITY_REASON_NONE, read_only);
+  /**
+   * HcCallEngine:network-quality-description:
+   *
+   * The reason as a translated sentence to the local user ("Your upload is
+   * limited"), or %NULL.
+   */
+  properties[PROP_NETWORK_QUALITY_DESCRIPTION] =
+    g_param_spec_string ("network-quality-description", NULL, NULL, NULL, read_only);
+  /**
+   * HcCallEngine:diagnostics:
+   *
+   * The last sample for the in-call diagnostics view (a{sv}), %NULL before the first;
+   * see hc_call_engine_get_diagnostics(). Notified every sample (2 s).
+   */
+  properties[PROP_DIAGNOSTICS] =
+    g_param_spec_variant ("diagnostics", NULL, NULL, G_VARIANT_TYPE_VARDICT, NULL, read_only);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -1852,6 +2430,7 @@ hc_call_engine_init (HcCallEngine *self)
   self->remotes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, remote_free);
   self->early_candidates = g_ptr_array_new_with_free_func (candidate_free);
   self->local_preview = hc_video_paintable_new ();
+  self->nq_level = -1;
 }
 
 /* Public API */
@@ -1932,6 +2511,8 @@ hc_call_engine_join_async (HcCallEngine        *self,
   g_signal_connect (self->client, "reconnected", G_CALLBACK (on_client_reconnected), self);
   g_signal_connect (self->client, "closed", G_CALLBACK (on_client_closed), self);
   set_state (self, HC_CALL_STATE_CONNECTING);
+  g_clear_handle_id (&self->nq_timer_id, g_source_remove);
+  self->nq_timer_id = g_timeout_add_seconds (NQ_INTERVAL_SECONDS, on_nq_timeout, self);
   hc_signaling_client_connect_async (self->client, token, NULL, on_connected,
                                      op_new (self, NULL));
 }
@@ -2303,4 +2884,32 @@ hc_call_engine_log_stats (HcCallEngine *self)
       if (remote->subscriber != NULL)
         hc_subscriber_log_stats (remote->subscriber);
     }
+}
+
+int
+hc_call_engine_get_network_quality_level (HcCallEngine *self)
+{
+  g_return_val_if_fail (HC_IS_CALL_ENGINE (self), -1);
+  return self->nq_level;
+}
+
+int
+hc_call_engine_get_network_quality_reason (HcCallEngine *self)
+{
+  g_return_val_if_fail (HC_IS_CALL_ENGINE (self), HC_NETWORK_QUALITY_REASON_NONE);
+  return self->nq_reason;
+}
+
+const char *
+hc_call_engine_get_network_quality_description (HcCallEngine *self)
+{
+  g_return_val_if_fail (HC_IS_CALL_ENGINE (self), NULL);
+  return self->nq_description;
+}
+
+GVariant *
+hc_call_engine_get_diagnostics (HcCallEngine *self)
+{
+  g_return_val_if_fail (HC_IS_CALL_ENGINE (self), NULL);
+  return self->diagnostics;
 }

@@ -122,6 +122,25 @@ guint         hc_call_engine_get_keyframes_routed     (HcCallEngine         *sel
                                                        guint                 layer);
 /* Logs the publisher's and every subscription's webrtcbin statistics (diagnostics). */
 void          hc_call_engine_log_stats                (HcCallEngine         *self);
+/* Network quality (HcCallEngine:network-quality-level, -reason, -description): our
+ * own level 0–5 (-1 before the first sample), why, and that as a sentence. Every
+ * HcRemoteParticipant has the same three for the level it reports. */
+int           hc_call_engine_get_network_quality_level       (HcCallEngine *self);
+int           hc_call_engine_get_network_quality_reason      (HcCallEngine *self);
+const char   *hc_call_engine_get_network_quality_description (HcCallEngine *self);
+
+/* The in-call diagnostics (HcCallEngine:diagnostics, new every 2 s; NULL before the
+ * first sample), an a{sv}:
+ *   level i, reason s, audio-send-level i, audio-recv-level i, video-send-level i,
+ *   video-recv-level i, adaptation-step i (0 none … 3: the large tile on the low layer),
+ *   tracks aa{sv}: one per RTP stream —
+ *     participant s (SID; ours for "send"), identity s, direction s ("send"/"recv"),
+ *     kind s ("audio"/"video"), ssrc u, bitrate-bps d, packets-per-second d,
+ *     fraction-lost d, rtt-ms d, jitter-ms d (-1: not known), candidate-type s
+ *     ("host", "srflx", "relay"; "" if not known), layer i (simulcast layer sent, or
+ *     substream received; -1 for audio), width i, height i, frame-rate d. */
+GVariant     *hc_call_engine_get_diagnostics                 (HcCallEngine *self);
+
 /* For tests: drops the signaling socket as a network failure would. */
 void          hc_call_engine_simulate_connection_loss (HcCallEngine         *self);
 

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "hc-engine-enums.h"
+#include "hc-network-quality.h"
 
 G_DEFINE_ENUM_TYPE (HcCallState, hc_call_state,
   G_DEFINE_ENUM_VALUE (HC_CALL_STATE_IDLE, "idle"),
@@ -50,6 +51,16 @@ G_DEFINE_ENUM_TYPE (HcCaptureProfile, hc_capture_profile,
 G_DEFINE_ENUM_TYPE (HcVideoCodec, hc_video_codec,
   G_DEFINE_ENUM_VALUE (HC_VIDEO_CODEC_VP8, "vp8"),
   G_DEFINE_ENUM_VALUE (HC_VIDEO_CODEC_H264, "h264"))
+
+G_DEFINE_ENUM_TYPE (HcNetworkQualityReason, hc_network_quality_reason,
+  G_DEFINE_ENUM_VALUE (HC_NETWORK_QUALITY_REASON_NONE, "none"),
+  G_DEFINE_ENUM_VALUE (HC_NETWORK_QUALITY_REASON_RECONNECTING, "reconnecting"),
+  G_DEFINE_ENUM_VALUE (HC_NETWORK_QUALITY_REASON_SEND_LOSS, "send-loss"),
+  G_DEFINE_ENUM_VALUE (HC_NETWORK_QUALITY_REASON_SEND_BANDWIDTH, "send-bandwidth"),
+  G_DEFINE_ENUM_VALUE (HC_NETWORK_QUALITY_REASON_RECV_LOSS, "recv-loss"),
+  G_DEFINE_ENUM_VALUE (HC_NETWORK_QUALITY_REASON_RECV_BANDWIDTH, "recv-bandwidth"),
+  G_DEFINE_ENUM_VALUE (HC_NETWORK_QUALITY_REASON_LATENCY, "latency"),
+  G_DEFINE_ENUM_VALUE (HC_NETWORK_QUALITY_REASON_JITTER, "jitter"))
 
 const char *
 hc_enum_to_nick (GType enum_type,

@@ -72,12 +72,15 @@ typedef enum
 #define HC_TYPE_SIGNALING_STATE  (hc_signaling_state_get_type ())
 #define HC_TYPE_CAPTURE_PROFILE  (hc_capture_profile_get_type ())
 #define HC_TYPE_VIDEO_CODEC      (hc_video_codec_get_type ())
+/* HcNetworkQualityReason of src/common/hc-network-quality.h, with its wire names as nicks. */
+#define HC_TYPE_NETWORK_QUALITY_REASON (hc_network_quality_reason_get_type ())
 
 GType hc_call_state_get_type      (void) G_GNUC_CONST;
 GType hc_end_reason_get_type      (void) G_GNUC_CONST;
 GType hc_media_state_get_type     (void) G_GNUC_CONST;
 GType hc_signaling_state_get_type (void) G_GNUC_CONST;
 GType hc_capture_profile_get_type (void) G_GNUC_CONST;
+GType hc_network_quality_reason_get_type (void) G_GNUC_CONST;
 GType hc_video_codec_get_type     (void) G_GNUC_CONST;
 
 /* The nick of @value in @enum_type, for logs ("in-call"); never NULL. */

@@ -1855,3 +1855,53 @@ hc_publisher_log_stats (HcPublisher *self)
   g_signal_emit_by_name (self->webrtc, "get-stats", NULL, promise);
   gst_promise_unref (promise);
 }
+
+GstElement *
+hc_publisher_get_webrtcbin (HcPublisher *self)
+{
+  g_return_val_if_fail (HC_IS_PUBLISHER (self), NULL);
+  return self->webrtc;
+}
+
+guint
+hc_publisher_get_video_target_bps (HcPublisher *self)
+{
+  guint total = 0;
+
+  g_return_val_if_fail (HC_IS_PUBLISHER (self), 0);
+
+  if (!self->camera_enabled)
+    return 0;
+  for (guint i = 0; i < self->spec.n_layers; i++)
+    total += self->spec.layer_kbps[i] * 1000;
+  return total;
+}
+
+gboolean
+hc_publisher_get_layer_size (HcPublisher *self,
+                             guint        layer,
+                             int         *width,
+                             int         *height,
+                             int         *fps)
+{
+  g_return_val_if_fail (HC_IS_PUBLISHER (self), FALSE);
+
+  if (layer >= self->spec.n_layers)
+    return FALSE;
+  *width = self->spec.layer_width[layer];
+  *height = self->spec.layer_height[layer];
+  *fps = self->spec.fps;
+  return TRUE;
+}
+
+int
+hc_publisher_get_layer_for_ssrc (HcPublisher *self,
+                                 guint32      ssrc)
+{
+  g_return_val_if_fail (HC_IS_PUBLISHER (self), -1);
+
+  for (guint i = 0; self->router != NULL && i < self->router->n_layers; i++)
+    if (self->router->ssrcs[i] == ssrc)
+      return (int) i;
+  return -1;
+}

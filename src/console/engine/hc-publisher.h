@@ -5,6 +5,7 @@
 #include "hc-video-paintable.h"
 
 #include <gio/gio.h>
+#include <gst/gst.h>
 
 G_BEGIN_DECLS
 
@@ -72,5 +73,18 @@ guint            hc_publisher_get_keyframes_routed (HcPublisher         *self,
 
 /* Logs webrtcbin's statistics of what is sent (diagnostics). */
 void             hc_publisher_log_stats            (HcPublisher         *self);
+/* The webrtcbin inside (for its statistics), or NULL before start. */
+GstElement      *hc_publisher_get_webrtcbin        (HcPublisher         *self);
+/* What the video encoders aim at altogether, in bit/s (0 with the camera off), and the
+ * layers' sizes and frame rate, lowest first. */
+guint            hc_publisher_get_video_target_bps (HcPublisher         *self);
+gboolean         hc_publisher_get_layer_size       (HcPublisher         *self,
+                                                    guint                layer,
+                                                    int                 *width,
+                                                    int                 *height,
+                                                    int                 *fps);
+/* The simulcast layer an SSRC of ours carries, or -1. */
+int              hc_publisher_get_layer_for_ssrc   (HcPublisher         *self,
+                                                    guint32              ssrc);
 
 G_END_DECLS

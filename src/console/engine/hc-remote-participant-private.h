@@ -25,4 +25,9 @@ void                 hc_remote_participant_set_configured         (HcRemoteParti
                                                                    int                  substream,
                                                                    gboolean             paused);
 
+void                 hc_remote_participant_set_network_quality    (HcRemoteParticipant *self,
+                                                                   int                  level,
+                                                                   int                  reason,
+                                                                   gboolean             audio_only);
+
 G_END_DECLS

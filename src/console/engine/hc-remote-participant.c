@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "hc-network-quality.h"
 #include "hc-remote-participant-private.h"
 
 enum {
@@ -14,6 +15,10 @@ enum {
   PROP_VIDEO_MUTED,
   PROP_IS_DOMINANT_SPEAKER,
   PROP_NETWORK_QUALITY,
+  PROP_NETWORK_QUALITY_LEVEL,
+  PROP_NETWORK_QUALITY_REASON,
+  PROP_NETWORK_QUALITY_DESCRIPTION,
+  PROP_AUDIO_ONLY,
   PROP_PAINTABLE,
   PROP_SUBSCRIPTION_STATE,
   PROP_SUBSTREAM,
@@ -37,6 +42,9 @@ struct _HcRemoteParticipant
   gboolean          video_muted;
   gboolean          is_dominant_speaker;
   int               network_quality;
+  int               network_quality_reason;
+  char             *network_quality_description;
+  gboolean          audio_only;
   HcVideoPaintable *paintable;
   HcMediaState      subscription_state;
   int               substream;
@@ -101,7 +109,17 @@ hc_remote_participant_get_property (GObject    *object,
       g_value_set_boolean (value, self->is_dominant_speaker);
       break;
     case PROP_NETWORK_QUALITY:
+    case PROP_NETWORK_QUALITY_LEVEL:
       g_value_set_int (value, self->network_quality);
+      break;
+    case PROP_NETWORK_QUALITY_REASON:
+      g_value_set_enum (value, self->network_quality_reason);
+      break;
+    case PROP_NETWORK_QUALITY_DESCRIPTION:
+      g_value_set_string (value, self->network_quality_description);
+      break;
+    case PROP_AUDIO_ONLY:
+      g_value_set_boolean (value, self->audio_only);
       break;
     case PROP_PAINTABLE:
       g_value_set_object (value, self->paintable);
@@ -171,6 +189,7 @@ hc_remote_participant_finalize (GObject *object)
   g_free (self->sid);
   g_free (self->name);
   g_free (self->identity);
+  g_free (self->network_quality_description);
 
   G_OBJECT_CLASS (hc_remote_participant_parent_class)->finalize (object);
 }
@@ -204,11 +223,41 @@ hc_remote_participant_class_init (HcRemoteParticipantClass *klass)
   /**
    * HcRemoteParticipant:network-quality:
    *
-   * The network quality level, 0 (no network) to 5 (excellent), or -1 while unknown.
-   * Not measured yet: always -1.
+   * The same as #HcRemoteParticipant:network-quality-level, under its first name.
    */
   properties[PROP_NETWORK_QUALITY] =
     g_param_spec_int ("network-quality", NULL, NULL, -1, 5, -1, read_only);
+  /**
+   * HcRemoteParticipant:network-quality-level:
+   *
+   * The network quality level the participant reports, Twilio's scale: 5 excellent …
+   * 1 bad, 0 broken (reconnecting; also shown when its reports stop), -1 before its
+   * first report.
+   */
+  properties[PROP_NETWORK_QUALITY_LEVEL] =
+    g_param_spec_int ("network-quality-level", NULL, NULL, -1, 5, -1, read_only);
+  /**
+   * HcRemoteParticipant:network-quality-reason:
+   *
+   * Why the level is below 5 (an #HcNetworkQualityReason).
+   */
+  properties[PROP_NETWORK_QUALITY_REASON] =
+    g_param_spec_enum ("network-quality-reason", NULL, NULL, HC_TYPE_NETWORK_QUALITY_REASON,
+                       HC_NETWORK_QUALITY_REASON_NONE, read_only);
+  /**
+   * HcRemoteParticipant:network-quality-description:
+   *
+   * The reason as a translated sentence about this participant, or %NULL.
+   */
+  properties[PROP_NETWORK_QUALITY_DESCRIPTION] =
+    g_param_spec_string ("network-quality-description", NULL, NULL, NULL, read_only);
+  /**
+   * HcRemoteParticipant:audio-only:
+   *
+   * The participant stopped sending video because its connection is too weak.
+   */
+  properties[PROP_AUDIO_ONLY] =
+    g_param_spec_boolean ("audio-only", NULL, NULL, FALSE, read_only);
   /**
    * HcRemoteParticipant:paintable:
    *
@@ -456,4 +505,64 @@ hc_remote_participant_set_name (HcRemoteParticipant *self,
 
   g_free (self->name);
   self->name = g_strdup (name);
+}
+
+int
+hc_remote_participant_get_network_quality_level (HcRemoteParticipant *self)
+{
+  g_return_val_if_fail (HC_IS_REMOTE_PARTICIPANT (self), -1);
+  return self->network_quality;
+}
+
+int
+hc_remote_participant_get_network_quality_reason (HcRemoteParticipant *self)
+{
+  g_return_val_if_fail (HC_IS_REMOTE_PARTICIPANT (self), HC_NETWORK_QUALITY_REASON_NONE);
+  return self->network_quality_reason;
+}
+
+const char *
+hc_remote_participant_get_network_quality_description (HcRemoteParticipant *self)
+{
+  g_return_val_if_fail (HC_IS_REMOTE_PARTICIPANT (self), NULL);
+  return self->network_quality_description;
+}
+
+gboolean
+hc_remote_participant_get_audio_only (HcRemoteParticipant *self)
+{
+  g_return_val_if_fail (HC_IS_REMOTE_PARTICIPANT (self), FALSE);
+  return self->audio_only;
+}
+
+void
+hc_remote_participant_set_network_quality (HcRemoteParticipant *self,
+                                           int                  level,
+                                           int                  reason,
+                                           gboolean             audio_only)
+{
+  g_return_if_fail (HC_IS_REMOTE_PARTICIPANT (self));
+  g_return_if_fail (level >= -1 && level <= 5);
+  g_return_if_fail (reason >= 0 && reason < HC_NETWORK_QUALITY_N_REASONS);
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->network_quality != level)
+    {
+      self->network_quality = level;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NETWORK_QUALITY]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NETWORK_QUALITY_LEVEL]);
+    }
+  if (self->network_quality_reason != reason)
+    {
+      g_autofree char *description = hc_network_quality_reason_describe (reason,
+                                                                         hc_remote_participant_get_name (self));
+
+      self->network_quality_reason = reason;
+      g_free (self->network_quality_description);
+      self->network_quality_description = g_steal_pointer (&description);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NETWORK_QUALITY_REASON]);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NETWORK_QUALITY_DESCRIPTION]);
+    }
+  set_boolean (self, &self->audio_only, audio_only, PROP_AUDIO_ONLY);
+  g_object_thaw_notify (G_OBJECT (self));
 }

@@ -25,7 +25,16 @@ gboolean      hc_remote_participant_get_publishing          (HcRemoteParticipant
 gboolean      hc_remote_participant_get_audio_muted         (HcRemoteParticipant *self);
 gboolean      hc_remote_participant_get_video_muted         (HcRemoteParticipant *self);
 gboolean      hc_remote_participant_get_is_dominant_speaker (HcRemoteParticipant *self);
+/* The level the participant reports (docs/protocol.md, network-quality), -1 before
+ * the first report; network-quality is the same value under its older name. */
 int           hc_remote_participant_get_network_quality     (HcRemoteParticipant *self);
+int           hc_remote_participant_get_network_quality_level (HcRemoteParticipant *self);
+int           hc_remote_participant_get_network_quality_reason (HcRemoteParticipant *self);
+/* The reason as a translated sentence about this participant ("Pat’s upload is
+ * limited"), or NULL at level 5 or before the first report. */
+const char   *hc_remote_participant_get_network_quality_description (HcRemoteParticipant *self);
+/* The participant stopped its video because its connection is too weak. */
+gboolean      hc_remote_participant_get_audio_only          (HcRemoteParticipant *self);
 GdkPaintable *hc_remote_participant_get_paintable           (HcRemoteParticipant *self);
 HcMediaState  hc_remote_participant_get_subscription_state  (HcRemoteParticipant *self);
 int           hc_remote_participant_get_substream           (HcRemoteParticipant *self);

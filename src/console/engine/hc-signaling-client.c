@@ -27,6 +27,7 @@
 #define CLOSE_AUTH_FAILED 4401
 #define CLOSE_REVOKED     4403
 #define CLOSE_ROOM_ENDED  4410
+#define CLOSE_REPLACED    4412
 /* Ours: the socket was dropped because the server stopped answering pings. */
 #define CLOSE_PING_TIMEOUT 4000
 
@@ -255,7 +256,9 @@ error_from_reply (JsonObject *reply)
 static gboolean
 is_final_close (gushort code)
 {
-  return code == CLOSE_AUTH_FAILED || code == CLOSE_REVOKED || code == CLOSE_ROOM_ENDED;
+  /* 4412: we joined again elsewhere; coming back here would throw that one out. */
+  return code == CLOSE_AUTH_FAILED || code == CLOSE_REVOKED || code == CLOSE_ROOM_ENDED ||
+         code == CLOSE_REPLACED;
 }
 
 /* Closing */

@@ -1030,3 +1030,10 @@ hc_subscriber_log_stats (HcSubscriber *self)
   g_signal_emit_by_name (self->webrtc, "get-stats", NULL, promise);
   gst_promise_unref (promise);
 }
+
+GstElement *
+hc_subscriber_get_webrtcbin (HcSubscriber *self)
+{
+  g_return_val_if_fail (HC_IS_SUBSCRIBER (self), NULL);
+  return self->webrtc;
+}

@@ -5,6 +5,7 @@
 #include "hc-video-paintable.h"
 
 #include <gio/gio.h>
+#include <gst/gst.h>
 
 G_BEGIN_DECLS
 
@@ -47,6 +48,8 @@ guint         hc_subscriber_get_keyframe_requests (HcSubscriber      *self);
 
 /* Logs webrtcbin's statistics of this subscription (diagnostics). */
 void          hc_subscriber_log_stats           (HcSubscriber        *self);
+/* The webrtcbin inside (for its statistics), or NULL before the offer. */
+GstElement   *hc_subscriber_get_webrtcbin       (HcSubscriber        *self);
 
 void          hc_subscriber_stop_async          (HcSubscriber        *self,
                                                  GCancellable        *cancellable,

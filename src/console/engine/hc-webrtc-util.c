@@ -211,6 +211,73 @@ hc_webrtcbin_configure_ice (GstElement *webrtcbin)
     g_object_set (agent, "upnp", FALSE, NULL);
 }
 
+typedef struct
+{
+  GTask    *task;
+  gboolean  done;
+} StatsRequest;
+
+static void
+stats_request_free (gpointer data)
+{
+  StatsRequest *request = data;
+
+  /* A promise dropped without a reply (the element shut down) still completes. */
+  if (!request->done)
+    g_task_return_new_error (request->task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                             "webrtcbin gave no statistics");
+  g_object_unref (request->task);
+  g_free (request);
+}
+
+static void
+on_stats_promise (GstPromise *promise,
+                  gpointer    user_data)
+{
+  StatsRequest *request = user_data;
+  const GstStructure *reply;
+
+  if (request->done)
+    return;
+  request->done = TRUE;
+  /* GTask hands the result to the main context it was made in, whatever thread
+   * webrtcbin replies from. */
+  reply = gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED ? gst_promise_get_reply (promise)
+                                                                   : NULL;
+  if (reply != NULL && !gst_structure_has_field (reply, "error"))
+    g_task_return_pointer (request->task, gst_structure_copy (reply),
+                           (GDestroyNotify) gst_structure_free);
+  else
+    g_task_return_new_error (request->task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                             "webrtcbin gave no statistics");
+}
+
+void
+hc_webrtcbin_get_stats_async (GstElement          *webrtcbin,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  StatsRequest *request = g_new0 (StatsRequest, 1);
+  GstPromise *promise;
+
+  request->task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (request->task, hc_webrtcbin_get_stats_async);
+  promise = gst_promise_new_with_change_func (on_stats_promise, request, stats_request_free);
+  g_signal_emit_by_name (webrtcbin, "get-stats", NULL, promise);
+  gst_promise_unref (promise);
+}
+
+GstStructure *
+hc_webrtcbin_get_stats_finish (GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == hc_webrtcbin_get_stats_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 guint32
 hc_random_ssrc (void)
 {

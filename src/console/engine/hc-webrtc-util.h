@@ -51,6 +51,16 @@ GObject    *hc_webrtcbin_get_rtp_session (GstElement          *webrtcbin,
  * router that opens ports on request is nothing a clinic wants). */
 void        hc_webrtcbin_configure_ice   (GstElement          *webrtcbin);
 
+/* webrtcbin's "get-stats" for the whole connection; completes in the calling
+ * thread's thread-default main context with a copy of the stats structure
+ * (free it with gst_structure_free()), or an error if webrtcbin did not reply. */
+void          hc_webrtcbin_get_stats_async  (GstElement          *webrtcbin,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+GstStructure *hc_webrtcbin_get_stats_finish (GAsyncResult        *result,
+                                             GError             **error);
+
 /* A fresh SSRC: random, never 0. */
 guint32     hc_random_ssrc               (void);
 

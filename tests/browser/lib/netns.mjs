@@ -169,6 +169,32 @@ export function createNetns() {
   return ns;
 }
 
+/**
+ * Creates an empty namespace `<prefix>-<random>` with only lo up (IPv6 off),
+ * torn down like the others. For tests that wire several namespaces together
+ * themselves (lib/sites.mjs).
+ */
+export function createBareNetns(prefix = 'hc') {
+  const name = `${prefix}-${randomBytes(4).toString('hex')}`;
+  const ns = new Netns(name, null);
+  ip(['netns', 'add', name]);
+  live.add(ns);
+  try {
+    ip(['-n', name, 'link', 'set', 'lo', 'up']);
+    for (const key of ['net.ipv6.conf.all.disable_ipv6', 'net.ipv6.conf.default.disable_ipv6']) {
+      try {
+        execFileSync(IP, ['netns', 'exec', name, 'sysctl', '-q', '-w', `${key}=1`], { stdio: 'ignore', timeout: 5000 });
+      } catch {
+        // No sysctl or no IPv6: nothing to switch off.
+      }
+    }
+  } catch (error) {
+    ns.destroySync();
+    throw error;
+  }
+  return ns;
+}
+
 /** The command line of @pid as an array, or null if it is gone. */
 export function cmdline(pid) {
   try {
