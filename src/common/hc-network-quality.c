@@ -21,7 +21,7 @@
  * earns level 5, 4, 3, 2; anything worse earns 1.
  *
  * data/web/js/network-quality.js has the same numbers. */
-static const double bandwidth_min[] = { 0.85, 0.70, 0.55, 0.30 };
+static const double bandwidth_min[] = { 0.85, 0.70, 0.55, 0.20 };
 static const double loss_max[]      = { 0.010, 0.025, 0.040, 0.100 };
 static const double rtt_max[]       = { 200, 350, 500, 800 };
 static const double jitter_max[]    = { 30, 50, 80, 150 };

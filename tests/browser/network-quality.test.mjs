@@ -11,7 +11,9 @@
 //      in the engine's view, for a reason about its upload; the engine's
 //      subscription to the patient drops to the low layer; audio keeps
 //      flowing both ways throughout.
-//   3. Impairment removed: level and layer recover within 20 s.
+//   3. Impairment removed: level and layer recover within 20 s. Then 120 kbit/s:
+//      the patient goes audio-only (its page says so, the engine sees
+//      audio_only), audio goes on, and video comes back after the link does.
 //   4. Both links cut for 5 s: the page shows "Reconnecting…" and the engine
 //      reconnecting (or level 0); both come back without anyone doing
 //      anything, the media flowing again.
@@ -75,6 +77,8 @@ function pageState(participant) {
     }
     const stats = await call?.stats();
     audioOut = stats?.outboundAudio?.packetsSent ?? 0;
+    const videoOut = Object.values(stats?.outbound ?? {}).reduce((sum, o) => sum + (o.bytesSent ?? 0), 0);
+    const layers = Object.entries(stats?.outbound ?? {}).map(([rid, o]) => `${rid}:${o.active ? 'on' : 'off'}:${o.frameWidth}`).join(',');
     return {
       state: call?.state,
       self: call?.self?.sid ?? null,
@@ -86,6 +90,8 @@ function pageState(participant) {
       reconnects: call?.reconnects ?? 0,
       audioIn,
       audioOut,
+      videoOut,
+      layers,
     };
   });
 }
@@ -157,7 +163,7 @@ describe('network quality under impairment (patient ↔ server)', { skip }, () =
     sites?.destroy();
   });
 
-  test('levels, reasons, layers, audio and reconnection', { timeout: 300000 }, async () => {
+  test('levels, reasons, layers, audio and reconnection', { timeout: 420000 }, async () => {
     const room = `nq-${randomBytes(3).toString('hex')}`;
     engine = new EnginePeer(sites.console, {
       origin: sites.consoleOrigin,
@@ -181,7 +187,7 @@ describe('network quality under impairment (patient ↔ server)', { skip }, () =
     // 1. Clean network.
     const clean = await pollPage(patient, 'level ≥ 4 on a clean network', (s) => s.level !== null && s.level >= 4, 40000);
     const engineClean = await engine.waitFor('the engine at ≥ 4 and seeing the patient at ≥ 4',
-      (m) => m.event === 'stats' && m.nq_level >= 4 && (remoteOf(m)?.nq_level ?? -1) >= 4 && (remoteOf(m)?.frames ?? 0) > 0, 40000);
+      (m) => m.event === 'stats' && m.nq_level >= 4 && (remoteOf(m)?.nq_level ?? -1) >= 4 && (remoteOf(m)?.frames ?? 0) > 0, 40000, { fresh: true });
     const cleanLayer = remoteOf(engineClean).substream;
     console.log(`# clean: patient ${clean.state.level}, engine ${engineClean.nq_level}, engine sees the patient at ${remoteOf(engineClean).nq_level} on substream ${cleanLayer}`);
     assert.ok(cleanLayer >= 1, `the engine asks for a high layer of the patient on a clean network (${cleanLayer})`);
@@ -196,12 +202,13 @@ describe('network quality under impairment (patient ↔ server)', { skip }, () =
     assert.match(low.state.reason, /^send-(loss|bandwidth)$/, `the reason is about the upload: ${JSON.stringify(low.state)}`);
     assert.ok(low.state.reasonText.length > 0, 'the page says why');
     const engineLow = await engine.waitFor('the engine seeing the patient at ≤ 2',
-      (m) => m.event === 'stats' && (remoteOf(m)?.nq_level ?? 5) <= 2 && remoteOf(m).nq_level >= 0, Math.max(1000, 10000 - (Date.now() - impairedAt)));
+      (m) => m.event === 'stats' && (remoteOf(m)?.nq_level ?? 5) <= 2 && remoteOf(m).nq_level >= 0, Math.max(1000, 10000 - (Date.now() - impairedAt)), { fresh: true });
     assert.match(remoteOf(engineLow).nq_reason, /^send-(loss|bandwidth)$/);
     console.log(`# impaired: patient ${low.state.level} (${low.state.reason}) after ${low.ms} ms; engine sees ${remoteOf(engineLow).nq_level} (${remoteOf(engineLow).nq_reason}) after ${Date.now() - impairedAt} ms; the engine's own level ${engineLow.nq_level} (${engineLow.nq_reason})`);
     const lowered = await engine.waitFor('the subscription to the patient on a lower layer',
-      (m) => m.event === 'stats' && (remoteOf(m)?.substream ?? 9) < cleanLayer, 10000);
+      (m) => m.event === 'stats' && (remoteOf(m)?.substream ?? 9) < cleanLayer && remoteOf(m).substream >= 0, 10000, { fresh: true });
     console.log(`# the engine's subscription to the patient: substream ${cleanLayer} → ${remoteOf(lowered).substream}`);
+    console.log(`# substreams: ${engine.lines.filter((m) => m.event === 'stats' && remoteOf(m)).map((m) => `${remoteOf(m).substream}/${remoteOf(m).sid.slice(2, 6)}`).filter((v, i, a) => i === 0 || v !== a[i - 1]).join(' ')}`);
     if (RECORD)
       writeFileSync(join(RECORD_DIR, 'chromium-impaired.json'), JSON.stringify(await recordChromiumSample(patient)));
     // Audio throughout: the engine keeps receiving the patient's, the patient the engine's.
@@ -216,18 +223,42 @@ describe('network quality under impairment (patient ↔ server)', { skip }, () =
     console.log(`# packets dropped by the loss rule: ${sites.impairmentCounts()}`);
     sites.clearPatientImpairment();
     const clearedAt = Date.now();
-    const back = await pollPage(patient, 'level ≥ 4 again', (s) => s.level !== null && s.level >= 4, 20000);
+    const back = await pollPage(patient, 'level ≥ 4 again, with video', (s) => !s.audioOnly && s.level !== null && s.level >= 4, 20000);
     await engine.waitFor('the engine seeing the patient at ≥ 4 on its high layer again',
       (m) => m.event === 'stats' && (remoteOf(m)?.nq_level ?? 0) >= 4 && remoteOf(m).substream >= cleanLayer,
-      Math.max(1000, 20000 - (Date.now() - clearedAt)));
+      Math.max(1000, 20000 - (Date.now() - clearedAt)), { fresh: true });
     console.log(`# recovered: patient ${back.state.level} after ${back.ms} ms; engine layer back after ${Date.now() - clearedAt} ms`);
+
+    // 3b. Far worse (120 kbit/s): the patient goes audio-only, says so, and the
+    // provider sees it; audio goes on; video comes back once the link does.
+    sites.impairPatientUpload({ lossPercent: 5, rateKbit: 120 });
+    const audioOnly = await pollPage(patient, 'audio-only at 120 kbit/s', (s) => s.audioOnly && s.banner === 'audio-only', 30000);
+    await engine.waitFor('the engine seeing the patient audio-only', (m) => m.event === 'stats' && remoteOf(m)?.audio_only === true, 10000, { fresh: true });
+    const audioOnlyAt = await pageState(patient);
+    await sleep(3000);
+    const audioOnlyLater = await pageState(patient);
+    assert.ok(audioOnlyLater.audioOut > audioOnlyAt.audioOut + 50, 'audio goes on while audio-only');
+    assert.ok((remoteOf(engine.last)?.audio_bps ?? 0) > 8000, `the engine still receives the patient's audio: ${JSON.stringify(remoteOf(engine.last))}`);
+    console.log(`# 120 kbit/s: audio-only after ${audioOnly.ms} ms`);
+    sites.clearPatientImpairment();
+    const videoBack = await pollPage(patient, 'video back after the link recovered', (s) => !s.audioOnly && s.banner === null, 60000);
+    const sentBefore = (await pageState(patient)).videoOut;
+    await sleep(2000);
+    const sending = await pageState(patient);
+    console.log(`# video resumed: the page sent ${sending.videoOut - sentBefore} video bytes in 2 s (${sending.layers})`);
+    const engineVideo = await engine.waitFor('the engine seeing the patient with video again', (m) => m.event === 'stats' &&
+      remoteOf(m)?.audio_only === false && (remoteOf(m)?.video_bps ?? 0) > 20000, 20000, { fresh: true });
+    // The browser's bandwidth estimate climbs back from the audio-only rate.
+    const full = await pollPage(patient, 'level ≥ 4 with video', (s) => !s.audioOnly && s.level !== null && s.level >= 4, 60000);
+    console.log(`# the engine receives the patient's video again (${Math.round(remoteOf(engineVideo).video_bps / 1000)} kbit/s); level ${full.state.level} ${full.ms} ms later`);
+    console.log(`# video back ${videoBack.ms} ms after the link recovered`);
 
     // 4. Both links cut for 5 s.
     const sidBefore = (await pageState(patient)).self;
     sites.cutLinks();
     const cutAt = Date.now();
     const seenByEngine = engine.waitFor('the engine showing the break',
-      (m) => m.event === 'stats' && (m.state === 'reconnecting' || m.nq_level === 0), 15000);
+      (m) => m.event === 'stats' && (m.state === 'reconnecting' || m.nq_level === 0), 15000, { fresh: true });
     const downOnPage = await pollPage(patient, 'the Reconnecting banner', (s) => s.banner === 'reconnecting', 15000);
     const remaining = 5000 - (Date.now() - cutAt);
     if (remaining > 0)
@@ -239,12 +270,17 @@ describe('network quality under impairment (patient ↔ server)', { skip }, () =
     const upAgain = await pollPage(patient, 'in the call again', (s) => s.state === 'joined' && s.banner === null && s.level !== null && s.level >= 3, 45000);
     const engineUp = await engine.waitFor('the engine in the call with the patient again',
       (m) => m.event === 'stats' && m.state === 'in-call' && m.nq_level >= 3 && (remoteOf(m)?.frames ?? 0) > 0 &&
-        (remoteOf(m)?.audio_bps ?? 0) > 8000, 45000);
+        (remoteOf(m)?.audio_bps ?? 0) > 8000, 45000, { fresh: true });
     console.log(`# reconnected: page after ${Date.now() - restoredAt} ms (reconnects ${upAgain.state.reconnects}, sid ${sidBefore === upAgain.state.self ? 'kept' : 'new'}); engine at ${engineUp.nq_level}`);
     const frames = remoteOf(engineUp).frames;
-    await engine.waitFor('decoding the patient after the reconnect', (m) => m.event === 'stats' && (remoteOf(m)?.frames ?? 0) >= frames + 24, 20000);
+    await engine.waitFor('decoding the patient after the reconnect', (m) => m.event === 'stats' && (remoteOf(m)?.frames ?? 0) >= frames + 24, 20000, { fresh: true });
     assert.equal(patientSid() !== undefined, true);
 
+    // What the page and the engine said along the way, for the log.
+    for (const line of patient.logs.filter((l) => /\[call\] (state|publisher|subscription|publishing|subscribing|reconnect|network quality|the server|connection|trying)/.test(l)).slice(-40))
+      console.log(`# page: ${line}`);
+    for (const line of engine.stderr.split('\n').filter((l) => /-Message|WARNING/.test(l)).slice(-20))
+      console.log(`# engine: ${line.replace(/^.*?: \d\d:\d\d:\d\d\.\d+: /, '')}`);
     const { code } = await engine.stop();
     assert.equal(code, 0, `engine-peer exit status\n${engine.stderr.slice(-2000)}`);
     if (RECORD) {

@@ -68,7 +68,11 @@ const AUDIO_ONLY_AFTER_SAMPLES = 2;
 const VIDEO_RETRY_FIRST_MS = 10000;
 const VIDEO_RETRY_MAX_MS = 120000;
 /** Video that comes back and fails again within this long counts as a failed retry. */
-const VIDEO_RETRY_PROBATION_MS = 10000;
+const VIDEO_RETRY_PROBATION_MS = 20000;
+/** How long a resumed video has for the bandwidth estimate to catch up: from
+ * the audio-only rate it grows by some 8 % a second, so from 40 kbit/s to a
+ * phone's 1 Mbit/s takes about 40 s. Meanwhile only loss sends it back. */
+const VIDEO_RAMP_UP_MS = 45000;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -1075,7 +1079,11 @@ export class Call extends Emitter {
   #adaptToNetwork(nq) {
     const now = Date.now();
     if (!this.audioOnly) {
-      const weak = nq.level === 1 && this.#hasVideo && this.cameraEnabled;
+      // Right after video comes back the browser's bandwidth estimate is still
+      // ramping up from the audio-only rate: only loss counts as weak then.
+      const ramping = now - this.#videoResumedAt < VIDEO_RAMP_UP_MS &&
+        (nq.reason === 'send-bandwidth' || nq.reason === 'latency' || nq.reason === 'jitter');
+      const weak = nq.level === 1 && this.#hasVideo && this.cameraEnabled && !ramping;
       this.#nqLowSamples = weak ? this.#nqLowSamples + 1 : 0;
       if (this.#nqLowSamples >= AUDIO_ONLY_AFTER_SAMPLES) {
         if (now - this.#videoResumedAt < VIDEO_RETRY_PROBATION_MS)

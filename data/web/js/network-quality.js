@@ -13,7 +13,7 @@
 /** The lowest ratio (bandwidth) or the highest value (the rest) that still
  * earns 5, 4, 3, 2; anything worse earns 1. See hc-network-quality.c for why. */
 export const THRESHOLDS = Object.freeze({
-  bandwidth: Object.freeze([0.85, 0.70, 0.55, 0.30]),
+  bandwidth: Object.freeze([0.85, 0.70, 0.55, 0.20]),
   loss: Object.freeze([0.010, 0.025, 0.040, 0.100]),
   rtt: Object.freeze([200, 350, 500, 800]),
   jitter: Object.freeze([30, 50, 80, 150]),

@@ -1524,13 +1524,27 @@ nq_apply_remote (HcCallEngine *self,
   gint64 level = json_object_get_int_member_with_default (report, "level", -1);
   gboolean audio_only = json_object_get_boolean_member_with_default (report, "audio_only", FALSE);
   int cap = remote->nq_send_cap;
+  gboolean resume;
 
   if (level < 0 || level > 5)
     return;
   hc_network_quality_reason_from_string (json_object_get_string_member_with_default (report, "reason",
                                                                                      "none"),
                                          &reason);
+  resume = hc_remote_participant_get_audio_only (remote->participant) && !audio_only;
   hc_remote_participant_set_network_quality (remote->participant, (int) level, reason, audio_only);
+  if (resume && remote->subscriber != NULL && hc_remote_participant_get_publishing (remote->participant))
+    {
+      /* Its video starts again after a pause: a fresh subscription, because the media
+       * server's old one does not pick the stream up again (seen with Janus 1.1.2:
+       * audio flowed, video never came back). */
+      g_message ("%s sends video again; subscribing afresh",
+                 hc_remote_participant_get_sid (remote->participant));
+      remote->nq_send_cap = level >= 4 ? 2 : 0;
+      drop_subscription (self, remote);
+      subscribe (self, remote);
+      return;
+    }
 
   /* A sender whose upload is the problem cannot feed its high layer: ask for the low
    * one until it is good again (level 3 keeps whatever was asked for). */
@@ -1742,8 +1756,20 @@ nq_compute (HcCallEngine *self)
       measured = TRUE;
       recv_tracks = g_array_new (FALSE, TRUE, sizeof (HcTrackStats));
       g_array_set_clear_func (recv_tracks, clear_track);
-      hc_network_stats_add_recv (&acc, nq_oldest (remote->nq_stats), remote->nq_stats[NQ_WINDOW - 1],
-                                 recv_tracks);
+      /* What a sender loses on its own upload reaches us as loss too, through the
+       * media server: while it says its upload is the problem, its stream does not
+       * count against our download (the diagnostics still show it). */
+      if (remote->nq_send_cap < 2)
+        {
+          HcRecvAccumulator theirs;
+
+          hc_network_stats_recv_begin (&theirs);
+          hc_network_stats_add_recv (&theirs, nq_oldest (remote->nq_stats),
+                                     remote->nq_stats[NQ_WINDOW - 1], recv_tracks);
+        }
+      else
+        hc_network_stats_add_recv (&acc, nq_oldest (remote->nq_stats), remote->nq_stats[NQ_WINDOW - 1],
+                                   recv_tracks);
       paintable = hc_remote_participant_get_video_paintable (remote->participant);
       frames = hc_video_paintable_get_frame_count (paintable);
       if (remote->nq_frames_time > 0 && now > remote->nq_frames_time && frames >= remote->nq_frames)

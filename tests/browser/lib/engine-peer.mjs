@@ -59,9 +59,10 @@ export class EnginePeer {
     return [...this.lines].reverse().find((m) => m.event === 'stats') ?? null;
   }
 
-  /** Resolves the first line (already seen or to come) for which @predicate holds. */
-  waitFor(what, predicate, timeoutMs = 20000) {
-    const seen = this.lines.find(predicate);
+  /** Resolves the first line (already seen or to come) for which @predicate holds;
+   * with { fresh: true }, only a line that comes after this call. */
+  waitFor(what, predicate, timeoutMs = 20000, { fresh = false } = {}) {
+    const seen = fresh ? undefined : this.lines.find(predicate);
     if (seen)
       return Promise.resolve(seen);
     return new Promise((resolvePromise, reject) => {
