@@ -131,6 +131,8 @@ phone_call_free (PhoneCall *call)
   g_free (call);
 }
 
+#if HAVE_SOFIA
+
 /* Status callbacks, shaped like Twilio's call progress events. */
 
 static const char *
@@ -295,8 +297,6 @@ drop_call (PhoneCall *call)
 {
   g_hash_table_remove (call->bridge->calls, call->record->sid);
 }
-
-#if HAVE_SOFIA
 
 /* sofia-sip's own log (transport errors, garbage received…) goes to the
  * debug log: it is the SIP side's detail, not the operator's news. */

@@ -274,9 +274,26 @@ hc_rest_interpreters_handle (HcServer          *self,
       hc_http_send_error_code (msg, HC_ERROR_NOT_FOUND, "No such room");
       return;
     }
+  if (strcmp (method, "GET") == 0)
+    {
+      /* What a console needs to offer the choice at all. */
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) node = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "available");
+      json_builder_add_boolean_value (builder, self->interpreters != NULL);
+      hc_http_add_string_or_null (builder, "service",
+                                  self->interpreters
+                                    ? hc_interpreter_service_get_name (self->interpreters) : NULL);
+      json_builder_end_object (builder);
+      node = json_builder_get_root (builder);
+      hc_http_send_json (msg, SOUP_STATUS_OK, node);
+      return;
+    }
   if (strcmp (method, "POST") != 0)
     {
-      hc_http_send_error_code (msg, HC_ERROR_METHOD_NOT_ALLOWED, "Use POST");
+      hc_http_send_error_code (msg, HC_ERROR_METHOD_NOT_ALLOWED, "Use GET or POST");
       return;
     }
   create_request (self, msg, room, principal);

@@ -108,6 +108,8 @@ describe('interpreter service', () => {
   });
 
   test('join: the service gets a guest link for this room, and the interpreter joins with it', async () => {
+    const info = await request(server, 'GET', `/v1/Rooms/${room.sid}/InterpreterRequests`, { auth: bearer(dr.token) });
+    assert.deepEqual(info.body, { available: true, service: 'LanguageLine Test' });
     service.replies.push({ body: { action: 'join', interpreter_name: 'Maria', eta_seconds: 45 } });
     const res = await ask(server, dr.token, room.sid, { Language: 'es' });
     assert.equal(res.status, 201, res.text);
@@ -216,6 +218,8 @@ describe('interpreter service not configured', () => {
       const room = await createRoom(server, dr.token, { UniqueName: 'no-service' });
       assertError(await ask(server, dr.token, room.sid, { Language: 'es' }), 503, 55030,
         'interpreter-service-unavailable');
+      const info = await request(server, 'GET', `/v1/Rooms/${room.sid}/InterpreterRequests`, { auth: bearer(dr.token) });
+      assert.deepEqual(info.body, { available: false, service: null });
     } finally {
       await server.stop('SIGTERM', 10000);
     }
