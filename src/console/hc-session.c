@@ -679,6 +679,50 @@ hc_session_create_room_finish (HcSession     *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* Any other resource */
+
+static void
+on_api_answered (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) outer = user_data;
+  g_autoptr(GError) error = NULL;
+  JsonNode *root = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (root == NULL)
+    g_task_return_error (outer, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (outer, root, (GDestroyNotify) json_node_unref);
+}
+
+void
+hc_session_api_async (HcSession           *self,
+                      const char          *method,
+                      const char          *path,
+                      GHashTable          *form,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_return_if_fail (HC_IS_SESSION (self));
+  g_return_if_fail (method != NULL && path != NULL && path[0] == '/');
+  g_task_set_source_tag (task, hc_session_api_async);
+
+  send_api_request (self, task, method, path, form, on_api_answered);
+}
+
+JsonNode *
+hc_session_api_finish (HcSession     *self,
+                       GAsyncResult  *result,
+                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* The waiting room */
 
 static void

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -128,5 +129,19 @@ void            hc_session_cancel_appointment_async (HcSession           *self,
 gboolean        hc_session_appointment_finish    (HcSession           *self,
                                                   GAsyncResult        *result,
                                                   GError             **error);
+
+/* An authenticated request to the practice server's API (@path from /v1/…, with an
+ * optional form body); the result is the answer's JSON (a null node for 204), or
+ * the server's sentence as the error. */
+void            hc_session_api_async            (HcSession           *self,
+                                                 const char          *method,
+                                                 const char          *path,
+                                                 GHashTable          *form,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+JsonNode       *hc_session_api_finish           (HcSession           *self,
+                                                 GAsyncResult        *result,
+                                                 GError             **error);
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 #include "hc-appointments-window.h"
 #include "hc-call-engine.h"
 #include "hc-call-view.h"
+#include "hc-interpreter-dialog.h"
 #include "hc-queue-entry.h"
 #include "hc-room-item.h"
 #include "hc-session.h"
@@ -34,6 +35,7 @@ struct _HcWindow
   GtkWidget       *rooms_heading;
   GHashTable      *seen_patients;    /* queue entry ids already announced */
   GtkWindow       *appointments;     /* kept and hidden between uses */
+  GtkWindow       *interpreter;      /* likewise */
   AdwWindowTitle  *waiting_room_title;
   GtkStack        *stage_stack;
   HcCallView      *call_view;
@@ -477,6 +479,7 @@ update_call_actions (HcWindow *self)
                                  self->engine != NULL && state != HC_CALL_STATE_ENDED &&
                                  state != HC_CALL_STATE_FAILED);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.end-visit", in_room);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-interpreter", in_room);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-microphone", self->engine != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-camera", self->engine != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.mute-participant", in_room);
@@ -597,6 +600,22 @@ remove_participant_action (GtkWidget  *widget,
   g_object_set_data_full (G_OBJECT (dialog), "hc-participant-sid", g_strdup (sid), g_free);
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_remove_response), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+add_interpreter_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  HcWindow *self = HC_WINDOW (widget);
+  const char *room = self->engine ? hc_call_engine_get_room_sid (self->engine) : NULL;
+
+  if (room == NULL)
+    return;
+  if (self->interpreter == NULL)
+    self->interpreter = hc_interpreter_dialog_new (GTK_WINDOW (self), self->session);
+  hc_interpreter_dialog_set_room (HC_INTERPRETER_DIALOG (self->interpreter), room);
+  gtk_window_present (self->interpreter);
 }
 
 static void
@@ -858,6 +877,7 @@ hc_window_dispose (GObject *object)
   g_clear_object (&self->call_cancellable);
   drop_engine (self);
   g_clear_pointer (&self->appointments, gtk_window_destroy);
+  g_clear_pointer (&self->interpreter, gtk_window_destroy);
   /* Requests in flight hold the window; their results must not reach the
    * widgets once the template is gone. */
   if (self->session != NULL)
@@ -923,6 +943,10 @@ hc_window_class_init (HcWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.join-room", "s", join_room_action);
   gtk_widget_class_install_action (widget_class, "win.leave-call", NULL, leave_call_action);
   gtk_widget_class_install_action (widget_class, "win.end-visit", NULL, end_visit_action);
+  gtk_widget_class_install_action (widget_class, "win.add-interpreter", NULL,
+                                   add_interpreter_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_i, GDK_CONTROL_MASK,
+                                       "win.add-interpreter", NULL);
   gtk_widget_class_install_action (widget_class, "win.toggle-microphone", NULL,
                                    toggle_microphone_action);
   gtk_widget_class_install_action (widget_class, "win.toggle-camera", NULL, toggle_camera_action);

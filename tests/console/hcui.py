@@ -460,6 +460,15 @@ class Visit:
             event = dict(event or {}, log=open(log).read()[-3000:])
         return peer, event
 
+    def guest(self, link, identity):
+        """A guest in Chromium opening the invitation @link; returns the peer
+        (its first event says whether it joined)."""
+        log = os.path.join(self.work, 'peer-%d.log' % len(self.peers))
+        peer = Peer(['--origin', self.url, '--data-dir', self.data_dir, '--link', link,
+                     '--identity', identity], log)
+        self.peers.append(peer)
+        return peer
+
     def close(self):
         """Stops everything; returns 1 if the console died badly (and says why)."""
         import shutil

@@ -46,6 +46,9 @@ CHECKS = [
     'a patient cannot use host controls on the provider',
     'the provider speaks: the speaker changes from the large tile to the provider',
     'the screenshot of the call shows the window',
+    'Add Interpreter (Ctrl+I) makes a link for this visit with a QR code; the guest who opens it '
+    'joins and shows as a thumbnail',
+    'the invitation is listed as joined; revoking it removes the guest, and the link no longer works',
     'host control: the provider removes the patient, whose page ends the visit',
     'quitting during the visit leaves it: exit status 0, no publisher left in Janus',
 ]
@@ -150,10 +153,10 @@ def main():
             return frames if frames > 10 else None
         frames = wait_for(patient_decodes, 60)
         moving = False
-        colours = 0
+        colours = attempt = 0
         if large is not None:
             extents = large.get_extents(Atspi.CoordType.WINDOW)
-            for _ in range(20):
+            for attempt in range(45):
                 first, second = os.path.join(visit.work, 'a.png'), os.path.join(visit.work, 'b.png')
                 grab(first)
                 time.sleep(1.0)
@@ -165,8 +168,9 @@ def main():
                 if moving:
                     break
         report(bool(frames) and moving, CHECKS[3],
-               'patient decoded %r frames from %r; large tile: %d colours, moving %r' %
-               (frames, console_sid, colours, moving))
+               'patient decoded %r frames from %r; large tile %r: %d colours, moving %r after %d s'
+               % (frames, console_sid, tile_state(process, 'Main speaker: '), colours, moving,
+                  attempt + 1 if large is not None else 0))
 
         # The patient's steady tone makes them the room's dominant speaker.
         speaking = wait_for(lambda: 'speaking' in (tile_state(process, 'Main speaker: ')[1] or ''),
@@ -212,6 +216,46 @@ def main():
         colours_call = screenshot(shot)
         report(colours_call >= 32, CHECKS[8], 'distinct colours: %d, kept in %s' % (colours_call, shot))
 
+        # An interpreter, by a link scoped to this visit.
+        focus_window(process, 'Housecall')
+        xdotool('key', '--clearmodifiers', 'ctrl+i')
+        dialog = wait_for(lambda: next((w for w in hcui.app_windows(process)
+                                        if w.get_name() == 'Add Interpreter'), None), 20)
+        link = qr = guest = joined = thumbnail = None
+        if dialog is not None:
+            create = wait_for(lambda: find(dialog, Atspi.Role.PUSH_BUTTON, pattern='^_?Create Link'), 10)
+            if create is not None:
+                create.get_action_iface().do_action(0)
+            label = wait_for(lambda: find(dialog, Atspi.Role.LABEL, pattern=r'^http://.*/call\.html#room='),
+                             20)
+            link = label.get_name() if label is not None else None
+            qr = find(dialog, Atspi.Role.IMAGE)
+        if link is not None:
+            guest = visit.guest(link, 'interpreter-es')
+            joined = guest.next_event(['joined', 'failed'], 90)
+            thumbnail = wait_for(lambda: find_in_app(process, None, 'Thumbnail: interpreter-es'), 60)
+        report(link is not None and qr is not None and joined is not None and
+               joined.get('event') == 'joined' and thumbnail is not None, CHECKS[9],
+               'dialog %r, link %r, QR %r, guest %r, thumbnail %r' %
+               (dialog is not None, link, qr is not None, joined, thumbnail is not None))
+
+        listed = revoked = refused = None
+        if dialog is not None and thumbnail is not None:
+            listed = wait_for(lambda: find(dialog, Atspi.Role.LABEL, pattern='^In the visit'), 20)
+            revoke = find(dialog, Atspi.Role.PUSH_BUTTON, pattern='^Revoke interpreter-es')
+            if revoke is not None:
+                revoke.get_action_iface().do_action(0)
+            revoked = wait_for(lambda: find_in_app(process, None, 'Thumbnail: interpreter-es') is None
+                               and (guest.ask('state', 'state') or {}).get('state') != 'joined', 30)
+            again = visit.guest(link, 'interpreter-es')
+            refused = again.next_event(['joined', 'failed'], 90)
+        close = find(dialog, Atspi.Role.PUSH_BUTTON, 'Close') if dialog is not None else None
+        if close is not None:
+            close.get_action_iface().do_action(0)
+        report(listed is not None and bool(revoked) and refused is not None and
+               refused.get('event') == 'failed', CHECKS[10],
+               'listed %r, guest gone %r, the link again: %r' % (listed is not None, revoked, refused))
+
         remove = find_in_app(process, Atspi.Role.PUSH_BUTTON, pattern='^Remove ' + PATIENT)
         confirmed = None
         if remove is not None:
@@ -235,7 +279,7 @@ def main():
             return (alone and last_view is not None and
                     last_view.get('event') == 'view' and last_view.get('view') not in ('call', None))
         gone = wait_for(patient_gone, 30)
-        report(bool(gone), CHECKS[9],
+        report(bool(gone), CHECKS[11],
                'patient view %r; confirm button %r\n%s' % (last_view, confirmed is not None,
                                                           '' if gone else tree()))
         publishers_in_call = visit.janus_publishers()
@@ -250,7 +294,7 @@ def main():
         publishers_after = wait_for(lambda: visit.janus_publishers() == 0, 15)
         left = visit.janus_publishers()
         report(status == 0 and publishers_in_call is not None and publishers_in_call >= 1 and
-               left == 0 and publishers_after, CHECKS[10],
+               left == 0 and publishers_after, CHECKS[12],
                'exit status %r; Janus publishers in the call %r, after quitting %r\n%s' %
                (status, publishers_in_call, left, '' if status == 0 else console_output()))
     finally:

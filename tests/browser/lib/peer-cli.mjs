@@ -14,6 +14,7 @@
 // usage: node peer-cli.mjs --origin http://127.0.0.1:PORT --data-dir DIR
 //                          --room NAME-OR-SID --identity NAME [--tone FILE.wav]
 //        node peer-cli.mjs --origin … --data-dir DIR --visit CODE --name NAME [--phone]
+//        node peer-cli.mjs --origin … --data-dir DIR --link URL   (a guest's invitation)
 //
 // With --room it joins the call page with a token minted from housecalld's data
 // directory (lib/tokens.mjs), so the token never travels on a command line; the
@@ -40,6 +41,7 @@ const { values } = parseArgs({
     visit: { type: 'string' },
     name: { type: 'string', default: 'Jane Doe' },
     phone: { type: 'boolean', default: false },
+    link: { type: 'string' },
   },
 });
 
@@ -47,7 +49,7 @@ function say(object) {
   process.stdout.write(`${JSON.stringify(object)}\n`);
 }
 
-if (!values.origin || !values['data-dir'] || (!values.room && !values.visit)) {
+if (!values.origin || !values['data-dir'] || (!values.room && !values.visit && !values.link)) {
   say({ event: 'failed', message: 'usage: peer-cli.mjs --origin URL --data-dir DIR --room ROOM [--identity NAME] [--tone FILE]' });
   process.exit(2);
 }
@@ -99,6 +101,30 @@ try {
     await go.click();
     await peer.waitForView('waiting');
     say({ event: 'waiting' });
+  } else if (values.link) {
+    // A guest opens the link they were sent: the page takes the room and the
+    // token from the fragment; joining is the page's own start().
+    peer = new Participant(values.identity, browser, server);
+    await peer.open({ viewport: { width: 640, height: 480 } });
+    // A page load of its own (from /call.html to /call.html#… would only change
+    // the fragment, and the page reads it when it loads).
+    await peer.page.goto('about:blank');
+    await peer.page.goto(values.link, { timeout: 15000 });
+    await peer.page.waitForFunction(() => window.housecall !== undefined, null, { timeout: 10000 });
+    const result = await peer.page.evaluate(async () => {
+      const field = (id) => document.getElementById(id)?.value ?? '';
+      try {
+        const r = await window.housecall.start({ token: field('token'), room: field('room'), audioProcessing: false });
+        return { ok: true, joined: r.joined, address: window.location.href };
+      } catch (e) {
+        return { ok: false, error: e.error ?? e.name, message: e.message, address: window.location.href };
+      }
+    });
+    if (result.ok)
+      peer.sid = result.joined.participant.sid;
+    say({ event: result.ok ? 'joined' : 'failed', ...result });
+    if (!result.ok)
+      await shutdown(1);
   } else {
     peer = new Participant(values.identity, browser, server);
     await peer.open({ viewport: { width: 640, height: 480 } });
@@ -134,6 +160,8 @@ for await (const line of lines) {
       });
     } else if (command === 'view')
       say({ event: 'view', view: await peer.page.evaluate(() => window.housecall?.view ?? null) });
+    else if (command === 'state')
+      say({ event: 'state', state: await peer.page.evaluate(() => window.housecall.call?.state ?? null) });
     else if (command === 'quit')
       break;
     else

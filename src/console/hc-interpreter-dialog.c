@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+
+#define G_LOG_DOMAIN "HcInterpreterDialog"
+
+#include "config.h"
+
+#include "hc-interpreter-dialog.h"
+
+#include <glib/gi18n.h>
+#include <qrencode.h>
+#include <string.h>
+
+/* Languages offered for an interpreter: the code goes into the guest's name
+ * (interpreter-es), the word is what the provider reads. */
+static const struct
+{
+  const char *code;
+  const char *name;
+} languages[] = {
+  { "es", N_("Spanish") },
+  { "zh", N_("Chinese") },
+  { "vi", N_("Vietnamese") },
+  { "ar", N_("Arabic") },
+  { "fr", N_("French") },
+  { "pt", N_("Portuguese") },
+  { "ru", N_("Russian") },
+  { "ko", N_("Korean") },
+  { "asl", N_("American Sign Language") },
+};
+
+/* Module size and quiet zone of the QR code, in pixels and modules. */
+#define QR_SCALE  4
+#define QR_MARGIN 4
+
+struct _HcInterpreterDialog
+{
+  AdwWindow        parent_instance;
+
+  HcSession       *session;
+  char            *room_sid;
+  GCancellable    *cancellable;
+  char            *link;
+  guint            refresh_id;       /* while shown: who joined changes on its own */
+  gboolean         name_edited;
+  gboolean         filling_name;
+
+  AdwToastOverlay *toast_overlay;
+  AdwComboRow     *role_row;
+  AdwComboRow     *language_row;
+  AdwEntryRow     *name_row;
+  GtkSpinButton   *lifetime_spin;
+  GtkWidget       *create_button;
+  GtkWidget       *link_group;
+  AdwActionRow    *link_row;
+  GtkWidget       *copy_button;
+  GtkPicture      *qr_picture;
+  GtkListBox      *invites_list;
+};
+
+G_DEFINE_FINAL_TYPE (HcInterpreterDialog, hc_interpreter_dialog, ADW_TYPE_WINDOW)
+
+static void refresh_invites (HcInterpreterDialog *self);
+
+static void
+show_toast (HcInterpreterDialog *self,
+            const char          *message)
+{
+  if (self->toast_overlay != NULL)
+    adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+}
+
+/* The guest's name follows the choices until the provider types their own. */
+static void
+suggest_name (HcInterpreterDialog *self)
+{
+  guint role = adw_combo_row_get_selected (self->role_row);
+  guint language = adw_combo_row_get_selected (self->language_row);
+  g_autofree char *name = NULL;
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->language_row), role == 0);
+  if (self->name_edited)
+    return;
+  if (role == 0 && language < G_N_ELEMENTS (languages))
+    name = g_strdup_printf ("interpreter-%s", languages[language].code);
+  else
+    name = g_strdup (role == 1 ? "family" : "guest");
+  self->filling_name = TRUE;
+  gtk_editable_set_text (GTK_EDITABLE (self->name_row), name);
+  self->filling_name = FALSE;
+}
+
+static void
+on_name_changed (HcInterpreterDialog *self)
+{
+  if (!self->filling_name)
+    self->name_edited = TRUE;
+  gtk_widget_set_sensitive (self->create_button,
+                            *gtk_editable_get_text (GTK_EDITABLE (self->name_row)) != '\0');
+}
+
+GdkTexture *
+hc_interpreter_dialog_qr_texture (const char  *text,
+                                  GError     **error)
+{
+  QRcode *code = QRcode_encodeString (text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+  g_autoptr(GBytes) bytes = NULL;
+  guchar *pixels;
+  int modules;
+  int size;
+
+  if (code == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   _("The link is too long for a QR code."));
+      return NULL;
+    }
+  modules = code->width + 2 * QR_MARGIN;
+  size = modules * QR_SCALE;
+  /* RGB: GTK 4.8 has no single-channel memory format. */
+  pixels = g_malloc ((gsize) size * size * 3);
+  memset (pixels, 0xff, (gsize) size * size * 3);
+  for (int y = 0; y < code->width; y++)
+    for (int x = 0; x < code->width; x++)
+      if (code->data[y * code->width + x] & 1)
+        for (int dy = 0; dy < QR_SCALE; dy++)
+          memset (pixels + ((gsize) ((y + QR_MARGIN) * QR_SCALE + dy) * size +
+                            (gsize) (x + QR_MARGIN) * QR_SCALE) * 3,
+                  0x00, QR_SCALE * 3);
+  QRcode_free (code);
+  bytes = g_bytes_new_take (pixels, (gsize) size * size * 3);
+  return gdk_memory_texture_new (size, size, GDK_MEMORY_R8G8B8, bytes, (gsize) size * 3);
+}
+
+static void
+on_invite_revoked (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(HcInterpreterDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = hc_session_api_finish (HC_SESSION (source), result, &error);
+
+  if (root == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_toast (self, error->message);
+      return;
+    }
+  show_toast (self, _("The invitation was revoked"));
+  refresh_invites (self);
+}
+
+static void
+on_revoke_clicked (GtkButton           *button,
+                   HcInterpreterDialog *self)
+{
+  const char *jti = g_object_get_data (G_OBJECT (button), "hc-jti");
+  g_autofree char *escaped_room = g_uri_escape_string (self->room_sid, NULL, FALSE);
+  g_autofree char *escaped_jti = g_uri_escape_string (jti, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf ("/v1/Rooms/%s/GuestTokens/%s", escaped_room,
+                                           escaped_jti);
+
+  hc_session_api_async (self->session, "DELETE", path, NULL, self->cancellable,
+                        on_invite_revoked, g_object_ref (self));
+}
+
+static GtkWidget *
+create_invite_row (HcInterpreterDialog *self,
+                   JsonObject          *invite)
+{
+  const char *identity = json_object_get_string_member_with_default (invite, "identity", "");
+  const char *jti = json_object_get_string_member_with_default (invite, "jti", "");
+  const char *expires = json_object_get_string_member_with_default (invite, "date_expires", "");
+  gboolean joined = json_object_get_boolean_member_with_default (invite, "joined", FALSE);
+  g_autoptr(GDateTime) expiry = g_date_time_new_from_iso8601 (expires, NULL);
+  g_autoptr(GDateTime) local = expiry ? g_date_time_to_local (expiry) : NULL;
+  g_autofree char *time = local ? g_date_time_format (local, "%H:%M") : g_strdup (expires);
+  /* Translators: whether the guest came in, and until when the link works. */
+  g_autofree char *subtitle = g_strdup_printf (_("%s · valid until %s"),
+                                               joined ? _("In the visit") : _("Not joined yet"),
+                                               time);
+  g_autofree char *revoke_label = g_strdup_printf (_("Revoke %s"), identity);
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *revoke = gtk_button_new_with_label (_("Revoke"));
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), identity);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_widget_set_valign (revoke, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (revoke, "destructive-action");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (revoke), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  revoke_label, -1);
+  g_object_set_data_full (G_OBJECT (revoke), "hc-jti", g_strdup (jti), g_free);
+  g_signal_connect (revoke, "clicked", G_CALLBACK (on_revoke_clicked), self);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), revoke);
+  return row;
+}
+
+static void
+on_invites_listed (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(HcInterpreterDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = hc_session_api_finish (HC_SESSION (source), result, &error);
+  JsonArray *invites = NULL;
+  GtkWidget *child;
+
+  if (root == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_toast (self, error->message);
+      return;
+    }
+  /* A hidden dialog is not touched: GTK 4.8's accessibility code trips over
+   * rows changing in a window that is not on screen. It refreshes when shown. */
+  if (self->invites_list == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return;
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->invites_list))) != NULL)
+    gtk_list_box_remove (self->invites_list, child);
+  if (JSON_NODE_HOLDS_OBJECT (root))
+    invites = json_object_get_array_member (json_node_get_object (root), "guest_tokens");
+  for (guint i = 0; invites != NULL && i < json_array_get_length (invites); i++)
+    {
+      JsonObject *invite = json_array_get_object_element (invites, i);
+
+      if (invite != NULL)
+        gtk_list_box_append (self->invites_list, create_invite_row (self, invite));
+    }
+  if (invites == NULL || json_array_get_length (invites) == 0)
+    {
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No active invitations"));
+      gtk_list_box_append (self->invites_list, row);
+    }
+}
+
+static void
+refresh_invites (HcInterpreterDialog *self)
+{
+  g_autofree char *escaped = g_uri_escape_string (self->room_sid, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf ("/v1/Rooms/%s/GuestTokens", escaped);
+
+  hc_session_api_async (self->session, "GET", path, NULL, self->cancellable, on_invites_listed,
+                        g_object_ref (self));
+}
+
+static void
+on_invite_created (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(HcInterpreterDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = hc_session_api_finish (HC_SESSION (source), result, &error);
+  g_autoptr(GdkTexture) qr = NULL;
+  g_autofree char *room = NULL;
+  g_autofree char *token = NULL;
+  JsonObject *object;
+
+  if (self->create_button != NULL)
+    gtk_widget_set_sensitive (self->create_button, TRUE);
+  if (root == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        show_toast (self, error->message);
+      return;
+    }
+  if (self->link_row == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return;
+  object = json_node_get_object (root);
+
+  /* The room and the token go in the fragment, which browsers never send to a
+   * server; the page drops it from the address bar once read. */
+  room = g_uri_escape_string (self->room_sid, NULL, FALSE);
+  token = g_uri_escape_string (json_object_get_string_member_with_default (object, "token", ""),
+                               NULL, FALSE);
+  g_free (self->link);
+  self->link = g_strdup_printf ("%s/call.html#room=%s&token=%s",
+                                hc_session_get_server_url (self->session), room, token);
+  {
+    /* Row subtitles are markup; a link has ampersands. */
+    g_autofree char *escaped = g_markup_escape_text (self->link, -1);
+
+    adw_action_row_set_subtitle (self->link_row, escaped);
+  }
+  qr = hc_interpreter_dialog_qr_texture (self->link, &error);
+  gtk_picture_set_paintable (self->qr_picture, GDK_PAINTABLE (qr));
+  gtk_widget_set_visible (GTK_WIDGET (self->qr_picture), qr != NULL);
+  gtk_widget_set_visible (self->link_group, TRUE);
+  if (qr == NULL)
+    show_toast (self, error->message);
+  refresh_invites (self);
+}
+
+static void
+on_create_clicked (HcInterpreterDialog *self)
+{
+  g_autoptr(GHashTable) form = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autofree char *escaped = g_uri_escape_string (self->room_sid, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf ("/v1/Rooms/%s/GuestTokens", escaped);
+  int minutes = gtk_spin_button_get_value_as_int (self->lifetime_spin);
+
+  g_hash_table_insert (form, "Identity",
+                       g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
+  g_hash_table_insert (form, "Ttl", g_strdup_printf ("%d", minutes * 60));
+  gtk_widget_set_sensitive (self->create_button, FALSE);
+  hc_session_api_async (self->session, "POST", path, form, self->cancellable, on_invite_created,
+                        g_object_ref (self));
+}
+
+static void
+on_copy_clicked (HcInterpreterDialog *self)
+{
+  if (self->link == NULL)
+    return;
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), self->link);
+  show_toast (self, _("Link copied"));
+}
+
+static gboolean
+refresh_invites_tick (gpointer user_data)
+{
+  refresh_invites (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_mapped (HcInterpreterDialog *self)
+{
+  refresh_invites (self);
+  if (self->refresh_id == 0)
+    self->refresh_id = g_timeout_add_seconds (3, refresh_invites_tick, self);
+}
+
+static void
+on_unmapped (HcInterpreterDialog *self)
+{
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
+}
+
+static void
+hc_interpreter_dialog_dispose (GObject *object)
+{
+  HcInterpreterDialog *self = HC_INTERPRETER_DIALOG (object);
+
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (self), HC_TYPE_INTERPRETER_DIALOG);
+
+  G_OBJECT_CLASS (hc_interpreter_dialog_parent_class)->dispose (object);
+}
+
+static void
+hc_interpreter_dialog_finalize (GObject *object)
+{
+  HcInterpreterDialog *self = HC_INTERPRETER_DIALOG (object);
+
+  g_clear_object (&self->session);
+  g_free (self->room_sid);
+  g_free (self->link);
+
+  G_OBJECT_CLASS (hc_interpreter_dialog_parent_class)->finalize (object);
+}
+
+static void
+hc_interpreter_dialog_class_init (HcInterpreterDialogClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = hc_interpreter_dialog_dispose;
+  object_class->finalize = hc_interpreter_dialog_finalize;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/housecall/Console/hc-interpreter-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, HcInterpreterDialog, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, HcInterpreterDialog, role_row);
+  gtk_widget_class_bind_template_child (widget_class, HcInterpreterDialog, language_row);
+  gtk_widget_class_bind_template_child (widget_class, HcInterpreterDialog, name_row);
+  gtk_widget_class_bind_template_child (widget_class, HcInterpreterDialog, lifetime_spin);
+  gtk_widget_class_bind_template_child (widget_class, HcInterpreterDialog, create_button);
+  gtk_widget_class_bind_template_child (widget_class, HcInterpreterDialog, link_group);
+  gtk_widget_class_bind_template_child (widget_class, HcInterpreterDialog, link_row);
+  gtk_widget_class_bind_template_child (widget_class, HcInterpreterDialog, copy_button);
+  gtk_widget_class_bind_template_child (widget_class, HcInterpreterDialog, qr_picture);
+  gtk_widget_class_bind_template_child (widget_class, HcInterpreterDialog, invites_list);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+}
+
+static void
+hc_interpreter_dialog_init (HcInterpreterDialog *self)
+{
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (languages); i++)
+    gtk_string_list_append (names, _(languages[i].name));
+  adw_combo_row_set_model (self->language_row, G_LIST_MODEL (names));
+
+  g_signal_connect_swapped (self->role_row, "notify::selected", G_CALLBACK (suggest_name), self);
+  g_signal_connect_swapped (self->language_row, "notify::selected", G_CALLBACK (suggest_name),
+                            self);
+  g_signal_connect_swapped (self->name_row, "changed", G_CALLBACK (on_name_changed), self);
+  g_signal_connect_swapped (self->create_button, "clicked", G_CALLBACK (on_create_clicked), self);
+  g_signal_connect_swapped (self->copy_button, "clicked", G_CALLBACK (on_copy_clicked), self);
+  g_signal_connect (self, "map", G_CALLBACK (on_mapped), NULL);
+  g_signal_connect (self, "unmap", G_CALLBACK (on_unmapped), NULL);
+  suggest_name (self);
+}
+
+GtkWindow *
+hc_interpreter_dialog_new (GtkWindow *parent,
+                           HcSession *session)
+{
+  HcInterpreterDialog *self;
+
+  g_return_val_if_fail (HC_IS_SESSION (session), NULL);
+
+  self = g_object_new (HC_TYPE_INTERPRETER_DIALOG,
+                       "transient-for", parent,
+                       "application", parent ? gtk_window_get_application (parent) : NULL,
+                       "hide-on-close", TRUE,
+                       NULL);
+  self->session = g_object_ref (session);
+  return GTK_WINDOW (self);
+}
+
+void
+hc_interpreter_dialog_set_room (HcInterpreterDialog *self,
+                                const char          *room_sid)
+{
+  g_return_if_fail (HC_IS_INTERPRETER_DIALOG (self));
+  g_return_if_fail (room_sid != NULL);
+
+  /* A link shown for another visit must not linger. */
+  if (g_strcmp0 (self->room_sid, room_sid) != 0)
+    {
+      g_free (self->room_sid);
+      self->room_sid = g_strdup (room_sid);
+      g_clear_pointer (&self->link, g_free);
+      gtk_widget_set_visible (self->link_group, FALSE);
+      gtk_picture_set_paintable (self->qr_picture, NULL);
+      adw_action_row_set_subtitle (self->link_row, "");
+    }
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    refresh_invites (self);
+}
