@@ -15,8 +15,8 @@
 //      the patient goes audio-only (its page says so, the engine sees
 //      audio_only), audio goes on, and video comes back after the link does.
 //   4. Both links cut for 5 s: the page shows "Reconnecting…" and the engine
-//      reconnecting (or level 0); both come back without anyone doing
-//      anything, the media flowing again.
+//      HcCallEngine:reconnecting (its state reconnecting, or level 0); both come
+//      back without anyone doing anything, the media flowing again.
 //
 // With HC_RECORD_FIXTURES=1 it also writes what it measured, to record new test
 // fixtures from (tests/fixtures/network-quality/): Chromium getStats() pairs as
@@ -258,7 +258,7 @@ describe('network quality under impairment (patient ↔ server)', { skip }, () =
     sites.cutLinks();
     const cutAt = Date.now();
     const seenByEngine = engine.waitFor('the engine showing the break',
-      (m) => m.event === 'stats' && (m.state === 'reconnecting' || m.nq_level === 0), 15000, { fresh: true });
+      (m) => m.event === 'stats' && m.reconnecting === true && (m.state === 'reconnecting' || m.nq_level === 0), 15000, { fresh: true });
     const downOnPage = await pollPage(patient, 'the Reconnecting banner', (s) => s.banner === 'reconnecting', 15000);
     const remaining = 5000 - (Date.now() - cutAt);
     if (remaining > 0)
@@ -269,7 +269,7 @@ describe('network quality under impairment (patient ↔ server)', { skip }, () =
     console.log(`# cut: the page showed reconnecting after ${downOnPage.ms} ms, the engine ${engineDown.state}/${engineDown.nq_level}`);
     const upAgain = await pollPage(patient, 'in the call again', (s) => s.state === 'joined' && s.banner === null && s.level !== null && s.level >= 3, 45000);
     const engineUp = await engine.waitFor('the engine in the call with the patient again',
-      (m) => m.event === 'stats' && m.state === 'in-call' && m.nq_level >= 3 && (remoteOf(m)?.frames ?? 0) > 0 &&
+      (m) => m.event === 'stats' && m.state === 'in-call' && m.reconnecting === false && m.nq_level >= 3 && (remoteOf(m)?.frames ?? 0) > 0 &&
         (remoteOf(m)?.audio_bps ?? 0) > 8000, 45000, { fresh: true });
     console.log(`# reconnected: page after ${Date.now() - restoredAt} ms (reconnects ${upAgain.state.reconnects}, sid ${sidBefore === upAgain.state.self ? 'kept' : 'new'}); engine at ${engineUp.nq_level}`);
     const frames = remoteOf(engineUp).frames;

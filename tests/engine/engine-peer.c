@@ -16,7 +16,7 @@
  * line on stdout, when it is in the call and what it decodes of the others:
  *
  *   {"event":"in-call","sid":"PA…","simulcast":true}
- *   {"event":"stats","state":"in-call","nq_level":5,"nq_reason":"none","remotes":[
+ *   {"event":"stats","state":"in-call","reconnecting":false,"nq_level":5,"nq_reason":"none","remotes":[
  *    {"sid":"PA…","identity":"…","frames":123,"width":640,"height":360,"substream":2,
  *     "nq_level":4,"nq_reason":"jitter","audio_only":false,
  *     "audio_bps":31000,"video_bps":400000}]}                       (every 500 ms)
@@ -106,6 +106,8 @@ on_stats_timeout (gpointer user_data)
   json_builder_set_member_name (builder, "state");
   json_builder_add_string_value (builder, hc_enum_to_nick (HC_TYPE_CALL_STATE,
                                                            hc_call_engine_get_state (engine)));
+  json_builder_set_member_name (builder, "reconnecting");
+  json_builder_add_boolean_value (builder, hc_call_engine_get_reconnecting (engine));
   json_builder_set_member_name (builder, "nq_level");
   json_builder_add_int_value (builder, hc_call_engine_get_network_quality_level (engine));
   json_builder_set_member_name (builder, "nq_reason");

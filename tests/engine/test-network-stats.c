@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "hc-call-engine.h"
 #include "hc-network-quality.h"
 #include "hc-network-stats.h"
+#include "hc-remote-participant-private.h"
 
 #include <gst/gst.h>
 #include <gst/webrtc/webrtc.h>
@@ -214,6 +216,69 @@ test_missing_snapshots (void)
 }
 
 static void
+test_engine_properties (void)
+{
+  /* What a stage binds to, before any call: nothing known, nothing wrong. */
+  HcCallEngine *engine = hc_call_engine_new ();
+  g_autofree char *description = NULL;
+  g_autoptr(GVariant) diagnostics = NULL;
+  gboolean reconnecting = TRUE;
+  int level = 0, reason = -1;
+
+  g_object_get (engine, "network-quality-level", &level, "network-quality-reason", &reason,
+                "network-quality-description", &description, "diagnostics", &diagnostics,
+                "reconnecting", &reconnecting, NULL);
+  g_assert_cmpint (level, ==, -1);
+  g_assert_cmpint (reason, ==, HC_NETWORK_QUALITY_REASON_NONE);
+  g_assert_null (description);
+  g_assert_null (diagnostics);
+  g_assert_false (reconnecting);
+  g_assert_cmpint (hc_call_engine_get_network_quality_level (engine), ==, -1);
+  g_assert_null (hc_call_engine_get_diagnostics (engine));
+  g_assert_finalize_object (engine);
+}
+
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              gpointer    user_data)
+{
+  (*(guint *) user_data)++;
+}
+
+static void
+test_remote_properties (void)
+{
+  HcRemoteParticipant *p = hc_remote_participant_new ("PA1", "pat");
+  guint level_notifies = 0, reason_notifies = 0, audio_only_notifies = 0;
+  int reason = -1;
+
+  g_signal_connect (p, "notify::network-quality-level", G_CALLBACK (count_notify), &level_notifies);
+  g_signal_connect (p, "notify::network-quality-reason", G_CALLBACK (count_notify), &reason_notifies);
+  g_signal_connect (p, "notify::audio-only", G_CALLBACK (count_notify), &audio_only_notifies);
+  g_assert_cmpint (hc_remote_participant_get_network_quality_level (p), ==, -1);
+  g_assert_null (hc_remote_participant_get_network_quality_description (p));
+
+  hc_remote_participant_set_network_quality (p, 2, HC_NETWORK_QUALITY_REASON_SEND_BANDWIDTH, TRUE);
+  g_assert_cmpint (hc_remote_participant_get_network_quality_level (p), ==, 2);
+  g_assert_cmpint (hc_remote_participant_get_network_quality (p), ==, 2);
+  g_object_get (p, "network-quality-reason", &reason, NULL);
+  g_assert_cmpint (reason, ==, HC_NETWORK_QUALITY_REASON_SEND_BANDWIDTH);
+  g_assert_nonnull (strstr (hc_remote_participant_get_network_quality_description (p), "pat"));
+  g_assert_true (hc_remote_participant_get_audio_only (p));
+  /* The same again: no notification (the properties are EXPLICIT_NOTIFY). */
+  hc_remote_participant_set_network_quality (p, 2, HC_NETWORK_QUALITY_REASON_SEND_BANDWIDTH, TRUE);
+  g_assert_cmpuint (level_notifies, ==, 1);
+  g_assert_cmpuint (reason_notifies, ==, 1);
+  g_assert_cmpuint (audio_only_notifies, ==, 1);
+
+  hc_remote_participant_set_network_quality (p, 5, HC_NETWORK_QUALITY_REASON_NONE, FALSE);
+  g_assert_null (hc_remote_participant_get_network_quality_description (p));
+  g_assert_false (hc_remote_participant_get_audio_only (p));
+  g_assert_finalize_object (p);
+}
+
+static void
 test_has_recordings (gconstpointer data)
 {
   /* A clean call and one under impairment, at least. */
@@ -296,6 +361,8 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/network-stats/kind-from-clock-rate", test_kind_from_clock_rate);
   g_test_add_func ("/network-stats/missing-snapshots", test_missing_snapshots);
+  g_test_add_func ("/network-stats/engine-properties", test_engine_properties);
+  g_test_add_func ("/network-stats/remote-properties", test_remote_properties);
   g_test_add_data_func ("/network-stats/fixture-has-recordings", GUINT_TO_POINTER (n_recorded),
                         test_has_recordings);
   return g_test_run ();

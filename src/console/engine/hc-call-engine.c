@@ -84,6 +84,7 @@ enum {
   PROP_NETWORK_QUALITY_REASON,
   PROP_NETWORK_QUALITY_DESCRIPTION,
   PROP_DIAGNOSTICS,
+  PROP_RECONNECTING,
   N_PROPS
 };
 
@@ -174,6 +175,7 @@ struct _HcCallEngine
   char                *nq_description;
   GVariant            *diagnostics;
   gint64               nq_report_sent;    /* the oldest unanswered report, 0 if none */
+  gboolean             reconnecting;      /* HcCallEngine:reconnecting */
   int                  nq_step;           /* receive-side adaptation, 0 … NQ_MAX_STEP */
   guint                nq_bad_samples;
   guint                nq_good_samples;
@@ -193,6 +195,7 @@ static void nq_apply_remote    (HcCallEngine *self,
                                 Remote       *remote,
                                 JsonObject   *report);
 static gboolean on_nq_timeout  (gpointer      user_data);
+static void update_reconnecting (HcCallEngine *self);
 static void nq_set_local       (HcCallEngine           *self,
                                 int                     level,
                                 HcNetworkQualityReason  reason);
@@ -290,6 +293,22 @@ set_state (HcCallEngine *self,
     }
   else if (state == HC_CALL_STATE_RECONNECTING)
     nq_set_local (self, 0, HC_NETWORK_QUALITY_REASON_RECONNECTING);
+  update_reconnecting (self);
+}
+
+/* "Reconnecting…": the socket is being reopened, or the connection is down
+ * (level 0: no answer from the server, or the media transport not connected). */
+static void
+update_reconnecting (HcCallEngine *self)
+{
+  gboolean reconnecting = self->state == HC_CALL_STATE_RECONNECTING ||
+                          ((self->state == HC_CALL_STATE_IN_CALL || self->state == HC_CALL_STATE_JOINED) &&
+                           self->nq_level == 0);
+
+  if (reconnecting == self->reconnecting)
+    return;
+  self->reconnecting = reconnecting;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECTING]);
 }
 
 static void
@@ -1511,6 +1530,7 @@ nq_set_local (HcCallEngine           *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NETWORK_QUALITY_REASON]);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NETWORK_QUALITY_DESCRIPTION]);
     }
+  update_reconnecting (self);
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -2119,6 +2139,9 @@ hc_call_engine_get_property (GObject    *object,
     case PROP_DIAGNOSTICS:
       g_value_set_variant (value, self->diagnostics);
       break;
+    case PROP_RECONNECTING:
+      g_value_set_boolean (value, self->reconnecting);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -2437,6 +2460,17 @@ hc_call_engine_class_init (HcCallEngineClass *klass)
    */
   properties[PROP_DIAGNOSTICS] =
     g_param_spec_variant ("diagnostics", NULL, NULL, G_VARIANT_TYPE_VARDICT, NULL, read_only);
+  /**
+   * HcCallEngine:reconnecting:
+   *
+   * What a "Reconnecting…" banner shows: %TRUE while the socket is being reopened
+   * (#HcCallEngine:state is %HC_CALL_STATE_RECONNECTING) and while the connection is
+   * down in the call (#HcCallEngine:network-quality-level 0: the server stopped
+   * answering, or the media transport is not connected). The engine comes back by
+   * itself: reconnect with backoff, join again, publish and subscribe again.
+   */
+  properties[PROP_RECONNECTING] =
+    g_param_spec_boolean ("reconnecting", NULL, NULL, FALSE, read_only);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -2938,4 +2972,11 @@ hc_call_engine_get_diagnostics (HcCallEngine *self)
 {
   g_return_val_if_fail (HC_IS_CALL_ENGINE (self), NULL);
   return self->diagnostics;
+}
+
+gboolean
+hc_call_engine_get_reconnecting (HcCallEngine *self)
+{
+  g_return_val_if_fail (HC_IS_CALL_ENGINE (self), FALSE);
+  return self->reconnecting;
 }

@@ -140,6 +140,8 @@ const char   *hc_call_engine_get_network_quality_description (HcCallEngine *self
  *     ("host", "srflx", "relay"; "" if not known), layer i (simulcast layer sent, or
  *     substream received; -1 for audio), width i, height i, frame-rate d. */
 GVariant     *hc_call_engine_get_diagnostics                 (HcCallEngine *self);
+/* HcCallEngine:reconnecting: show "Reconnecting…" while TRUE. */
+gboolean      hc_call_engine_get_reconnecting                (HcCallEngine *self);
 
 /* For tests: drops the signaling socket as a network failure would. */
 void          hc_call_engine_simulate_connection_loss (HcCallEngine         *self);
