@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { bearer, request } from './lib/http.mjs';
 import { makeTempDir, startServer } from './lib/server.mjs';
-import { createRoom, provider } from './lib/setup.mjs';
+import { createRoom, mintGuest, provider } from './lib/setup.mjs';
 import { connectJoined } from './lib/signal.mjs';
 import { RtpListener, freeUdpPort, phoneServerEnv, startSipp, writeAlawToneWav, writeSipConfig } from './lib/sip.mjs';
 import { join } from 'node:path';
@@ -127,8 +127,9 @@ describe('phone bridge audio in the room', () => {
       throw e;
     });
 
-    // A late joiner sees the phones in the room.
-    const late = await connectJoined(server, dr.token, room.sid);
+    // A late joiner (a family member with a guest link) sees the phones in the room.
+    const guest = await mintGuest(server, dr.token, room.sid, { Identity: 'family-1' });
+    const late = await connectJoined(server, guest.token, room.sid);
     const listed = late.joined.participants.filter((p) => p.phone);
     assert.deepEqual(listed.map((p) => p.sid).sort(), [...phoneSids].sort());
     late.terminate();
