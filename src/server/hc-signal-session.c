@@ -467,6 +467,32 @@ leave_room (HcSignalSession *self)
   g_clear_pointer (&self->room, hc_room_record_free);
 }
 
+/* A provider's account can be disabled while the socket is open
+ * (`housecalld user disable` runs as another process and only writes the
+ * store): look again before acting for the provider, and on every idle
+ * check, so that a disabled account loses the queue and the room within
+ * seconds rather than at the token's expiry. FALSE when the session was
+ * closed for it. */
+static gboolean
+provider_still_enabled (HcSignalSession *self,
+                        const char      *request_id)
+{
+  g_autoptr(HcProviderRecord) provider = NULL;
+
+  if (self->closed || self->claims == NULL || self->claims->role != HC_ROLE_PROVIDER)
+    return TRUE;
+  provider = hc_store_lookup_provider (hc_server_get_store (self->server), self->claims->identity,
+                                       NULL);
+  if (provider != NULL && !provider->disabled)
+    return TRUE;
+  g_message ("Closing a signaling socket of a provider account that is now disabled or gone");
+  send_error (self, HC_ERROR_ACCOUNT_DISABLED, "This provider account is disabled", request_id);
+  self->watching_queue = FALSE;
+  leave_room (self);
+  close_with (self, CLOSE_REVOKED, "account disabled");
+  return FALSE;
+}
+
 /* Timers */
 
 static gboolean
@@ -502,6 +528,11 @@ on_idle_check (gpointer user_data)
       self->idle_id = 0;
       g_debug ("Closing a signaling socket that went silent");
       close_with (self, CLOSE_IDLE, "idle");
+      return G_SOURCE_REMOVE;
+    }
+  if (!provider_still_enabled (self, NULL))
+    {
+      self->idle_id = 0;
       return G_SOURCE_REMOVE;
     }
   return G_SOURCE_CONTINUE;
@@ -1779,7 +1810,9 @@ hc_signal_session_queue_changed (HcSignalSession *self)
 
   if (self->closed || self->claims == NULL)
     return;
-  if (self->watching_queue && hc_server_queue_view_changed (self->server, self->claims->identity))
+  /* The queue names patients: never to an account disabled meanwhile. */
+  if (self->watching_queue && hc_server_queue_view_changed (self->server, self->claims->identity) &&
+      provider_still_enabled (self, NULL))
     send_queue (self, NULL);
   if (self->waiting)
     {
@@ -1805,7 +1838,8 @@ hc_signal_session_provider_queue_changed (HcSignalSession *self,
 
   if (self->closed || self->claims == NULL || !self->watching_queue)
     return;
-  if (provider == NULL || g_strcmp0 (self->claims->identity, provider) == 0)
+  if ((provider == NULL || g_strcmp0 (self->claims->identity, provider) == 0) &&
+      provider_still_enabled (self, NULL))
     send_queue (self, NULL);
 }
 
@@ -2283,6 +2317,8 @@ on_message (SoupWebsocketConnection *connection,
     send_error (self, HC_ERROR_MESSAGE_UNKNOWN_TYPE, "Unknown message type", request_id);
   else if (self->claims == NULL)
     send_error (self, HC_ERROR_MESSAGE_OUT_OF_ORDER, "Authenticate first", request_id);
+  else if (!provider_still_enabled (self, request_id))
+    return;
   else if (strcmp (msg_type, "join") == 0)
     handle_join (self, message, request_id);
   else if (strcmp (msg_type, "wait") == 0)
