@@ -6,7 +6,7 @@
 #include "hc-server-private.h"
 #include "hc-sid.h"
 #include "hc-sms-dispatcher.h"
-#include "hc-sms-kannel.h"
+#include "hc-sms-report.h"
 #include "hc-sms-twilio.h"
 
 #include <string.h>
@@ -80,36 +80,22 @@ twilio_signature_ok (HcServer          *self,
   return hc_sms_twilio_check_signature (self->config->twilio_auth_token, url, params, signature);
 }
 
+/* Records what a parsed report says about one of our messages. */
 static void
-kannel_status (HcServer          *self,
-               SoupServerMessage *msg,
-               GHashTable        *query)
+apply_report (HcServer          *self,
+              SoupServerMessage *msg,
+              const char        *gateway,
+              HcSmsReport       *report,
+              guint              ok_status)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(HcSmsRecord) sms = NULL;
-  const char *sid = query ? g_hash_table_lookup (query, "msg") : NULL;
-  const char *type = query ? g_hash_table_lookup (query, "status") : NULL;
-  const char *reply = query ? g_hash_table_lookup (query, "reply") : NULL;
-  guint64 number = 0;
-  const char *status;
-  g_autofree char *detail = NULL;
 
-  if (sid == NULL || type == NULL ||
-      !g_ascii_string_to_unsigned (type, 10, 0, 255, &number, NULL))
-    {
-      hc_http_send_error_code (msg, HC_ERROR_MISSING_PARAMETER,
-                               "A Kannel report needs msg and status (the DLR type)");
-      return;
-    }
-  status = hc_sms_kannel_dlr_status ((guint) number);
-  if (status == NULL)
-    {
-      hc_http_send_error_code (msg, HC_ERROR_INVALID_PARAMETER,
-                               "status must be a Kannel DLR type: 1, 2, 4, 8 or 16");
-      return;
-    }
-  if (!hc_sid_is_valid (sid, HC_SID_PREFIX_SMS) ||
-      (sms = hc_store_find_sms (self->store, sid, &error)) == NULL)
+  if (report->sid != NULL)
+    sms = hc_store_find_sms (self->store, report->sid, &error);
+  else
+    sms = hc_store_find_sms_by_gateway_id (self->store, gateway, report->gateway_id, &error);
+  if (sms == NULL)
     {
       if (error != NULL)
         hc_http_send_error (msg, error);
@@ -117,17 +103,30 @@ kannel_status (HcServer          *self,
         hc_http_send_error_code (msg, HC_ERROR_NOT_FOUND, "No such message");
       return;
     }
-  /* %A is the SMSC's answer, e.g. "NACK/0x0000000b/Invalid Destination Address". */
-  if (reply != NULL && hc_name_is_valid (reply, 200))
-    detail = g_strdup_printf ("Kannel DLR %u, %s", (guint) number, reply);
-  else
-    detail = g_strdup_printf ("Kannel DLR %u", (guint) number);
-  if (!hc_sms_dispatcher_report (self->sms, sid, status, detail, &error))
+  if (report->status != NULL &&
+      !hc_sms_dispatcher_report (self->sms, sms->sid, report->status, report->detail, &error))
     {
       hc_http_send_error (msg, error);
       return;
     }
-  send_empty (msg, SOUP_STATUS_OK, "text/plain", "");
+  if (report->status == NULL || ok_status == SOUP_STATUS_NO_CONTENT)
+    send_empty (msg, SOUP_STATUS_NO_CONTENT, NULL, NULL);
+  else
+    send_empty (msg, ok_status, "text/plain", "");
+}
+
+static void
+kannel_status (HcServer          *self,
+               SoupServerMessage *msg,
+               GHashTable        *query)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HcSmsReport) report = hc_sms_report_parse_kannel (query, &error);
+
+  if (report == NULL)
+    hc_http_send_error (msg, error);
+  else
+    apply_report (self, msg, "kannel", report, SOUP_STATUS_OK);
 }
 
 static void
@@ -137,47 +136,12 @@ twilio_status (HcServer          *self,
                GHashTable        *form)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(HcSmsRecord) sms = NULL;
-  const char *sid = query ? g_hash_table_lookup (query, "msg") : NULL;
-  const char *twilio_sid = g_hash_table_lookup (form, "MessageSid");
-  const char *twilio_status = g_hash_table_lookup (form, "MessageStatus");
-  const char *error_code = g_hash_table_lookup (form, "ErrorCode");
-  const char *status = hc_sms_twilio_status (twilio_status);
-  g_autofree char *detail = NULL;
+  g_autoptr(HcSmsReport) report = hc_sms_report_parse_twilio (query, form, &error);
 
-  if (twilio_status == NULL)
-    {
-      hc_http_send_error_code (msg, HC_ERROR_MISSING_PARAMETER, "MessageStatus is required");
-      return;
-    }
-  if (sid != NULL && hc_sid_is_valid (sid, HC_SID_PREFIX_SMS))
-    sms = hc_store_find_sms (self->store, sid, &error);
-  else if (twilio_sid != NULL)
-    sms = hc_store_find_sms_by_gateway_id (self->store, "twilio", twilio_sid, &error);
-  if (sms == NULL)
-    {
-      if (error != NULL)
-        hc_http_send_error (msg, error);
-      else
-        hc_http_send_error_code (msg, HC_ERROR_NOT_FOUND, "No such message");
-      return;
-    }
-  /* "sending", "receiving" and the like say nothing new. */
-  if (status == NULL)
-    {
-      send_empty (msg, SOUP_STATUS_NO_CONTENT, NULL, NULL);
-      return;
-    }
-  if (error_code != NULL && *error_code != '\0' && hc_name_is_valid (error_code, 16))
-    detail = g_strdup_printf ("Twilio status %s, error %s", twilio_status, error_code);
+  if (report == NULL)
+    hc_http_send_error (msg, error);
   else
-    detail = g_strdup_printf ("Twilio status %s", twilio_status);
-  if (!hc_sms_dispatcher_report (self->sms, sms->sid, status, detail, &error))
-    {
-      hc_http_send_error (msg, error);
-      return;
-    }
-  send_empty (msg, SOUP_STATUS_NO_CONTENT, NULL, NULL);
+    apply_report (self, msg, "twilio", report, SOUP_STATUS_NO_CONTENT);
 }
 
 static void

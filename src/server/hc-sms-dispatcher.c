@@ -5,9 +5,9 @@
 
 #include "hc-error.h"
 #include "hc-http.h"
-#include "hc-phone.h"
 #include "hc-sid.h"
 #include "hc-sms-dispatcher.h"
+#include "hc-sms-report.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -694,56 +694,26 @@ hc_sms_dispatcher_report (HcSmsDispatcher  *self,
   return TRUE;
 }
 
-static gboolean
-word_in (const char         *word,
-         const char * const *list)
-{
-  for (guint i = 0; list[i] != NULL; i++)
-    if (g_ascii_strcasecmp (word, list[i]) == 0)
-      return TRUE;
-  return FALSE;
-}
-
 gboolean
 hc_sms_dispatcher_inbound (HcSmsDispatcher  *self,
                            const char       *number,
                            const char       *text,
                            GError          **error)
 {
-  /* The keywords carriers and Twilio treat as opting out and back in. */
-  static const char * const stop_words[] = {
-    "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE", NULL
-  };
-  static const char * const start_words[] = { "START", "YES", "UNSTOP", "OPTIN", NULL };
   g_autofree char *canonical = NULL;
-  g_autofree char *word = NULL;
-  const char *p = text ? text : "";
-  const char *end;
+  HcSmsKeyword keyword;
   gboolean stop;
 
   g_return_val_if_fail (HC_IS_SMS_DISPATCHER (self), FALSE);
 
-  /* Gateways write the sender with or without the "+". */
-  if (number != NULL && g_ascii_isdigit (number[0]))
-    {
-      g_autofree char *plus = g_strconcat ("+", number, NULL);
-
-      canonical = hc_phone_normalize (plus, error);
-    }
-  else
-    canonical = hc_phone_normalize (number, error);
+  canonical = hc_sms_inbound_number (number, error);
   if (canonical == NULL)
     return FALSE;
-
-  while (*p && !g_ascii_isalpha (*p))
-    p++;
-  for (end = p; g_ascii_isalpha (*end); end++)
-    ;
-  word = g_strndup (p, (gsize) (end - p));
-  if (!word_in (word, stop_words) && !word_in (word, start_words))
+  keyword = hc_sms_inbound_keyword (text);
+  if (keyword == HC_SMS_KEYWORD_NONE)
     return TRUE;
 
-  stop = word_in (word, stop_words);
+  stop = keyword == HC_SMS_KEYWORD_STOP;
   if (!hc_store_set_opted_out (self->store, canonical, stop, hc_clock_now (self->clock), error))
     return FALSE;
   hc_store_audit (self->store, stop ? "sms.opted-out" : "sms.opted-in", NULL, NULL, NULL);
