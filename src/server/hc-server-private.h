@@ -33,6 +33,7 @@ struct _HcServer
   HcPhoneBridge *phone;          /* the SIP phone bridge */
   HcInterpreterService *interpreters; /* the clinic's interpreter service, or NULL */
   char          *web_root;
+  char          *web_root_real;  /* web_root with symbolic links resolved */
   guint16        port;
   /* Only while hc_server_queue_changed() tells every session: the waiting room worked
    * out once (see HcQueueSnapshot) and who is connected, instead of once per session. */

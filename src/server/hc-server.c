@@ -8,6 +8,7 @@
 #include "hc-sid.h"
 #include "hc-signal-session.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 G_DEFINE_FINAL_TYPE (HcServer, hc_server, G_TYPE_OBJECT)
@@ -472,9 +473,16 @@ on_early_request (SoupServer        *soup,
                   GHashTable        *query,
                   gpointer           user_data)
 {
+  HcServer *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   goffset length = soup_message_headers_get_content_length (headers);
   SoupEncoding encoding = soup_message_headers_get_encoding (headers);
+
+  /* Every answer over HTTPS, API and errors included, tells the browser to
+   * come back over HTTPS only (RFC 6797; ignored over plain HTTP anyway). */
+  if (self->config->tls_certificate != NULL)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                  "Strict-Transport-Security", "max-age=31536000; includeSubDomains");
 
   if (length > HC_HTTP_MAX_BODY || encoding == SOUP_ENCODING_CHUNKED)
     {
@@ -529,6 +537,75 @@ find_web_root (void)
   return g_build_filename (SOURCE_DATADIR, "web", NULL);
 }
 
+/* Whether @file, with every symbolic link resolved, is inside the web root:
+ * a link in data/web/ must not serve what lies outside it. */
+static gboolean
+inside_web_root (HcServer   *self,
+                 const char *file)
+{
+  g_autofree char *real = realpath (file, NULL);
+
+  return real != NULL && self->web_root_real != NULL &&
+         g_str_has_prefix (real, self->web_root_real) &&
+         real[strlen (self->web_root_real)] == G_DIR_SEPARATOR;
+}
+
+/* Whether @host is a plain host[:port] (a name, IPv4 or bracketed IPv6). */
+static gboolean
+host_is_plain (const char *host)
+{
+  return host != NULL && *host != '\0' && strlen (host) <= 255 &&
+         strspn (host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]")
+           == strlen (host);
+}
+
+/* Everything from our own origin only; no inline script or style, no
+ * plugins, no framing, no <base>. The signaling socket is the one origin
+ * connect-src names besides 'self' (older Safari does not count wss: to the
+ * page's own host as 'self'): the public URL's host, else the Host the
+ * browser asked for. */
+static char *
+content_security_policy (HcServer          *self,
+                         SoupServerMessage *msg)
+{
+  g_autofree char *socket_origin = NULL;
+  const char *scheme = self->config->tls_certificate != NULL ? "wss" : "ws";
+
+  if (self->config->public_url != NULL)
+    {
+      g_autoptr(GUri) uri = g_uri_parse (self->config->public_url, G_URI_FLAGS_NONE, NULL);
+
+      if (uri != NULL && g_uri_get_host (uri) != NULL)
+        {
+          g_autofree char *host = strchr (g_uri_get_host (uri), ':') != NULL
+                                    ? g_strdup_printf ("[%s]", g_uri_get_host (uri))
+                                    : g_strdup (g_uri_get_host (uri));
+
+          socket_origin = g_uri_get_port (uri) > 0
+                            ? g_strdup_printf ("%s://%s:%d", g_strcmp0 (g_uri_get_scheme (uri),
+                                                                        "https") == 0
+                                                               ? "wss" : "ws",
+                                               host, g_uri_get_port (uri))
+                            : g_strdup_printf ("%s://%s", g_strcmp0 (g_uri_get_scheme (uri),
+                                                                     "https") == 0
+                                                            ? "wss" : "ws", host);
+        }
+    }
+  else
+    {
+      const char *host = soup_message_headers_get_one (
+        soup_server_message_get_request_headers (msg), "Host");
+
+      if (host_is_plain (host))
+        socket_origin = g_strdup_printf ("%s://%s", scheme, host);
+    }
+  return g_strdup_printf ("default-src 'self'; script-src 'self'; style-src 'self'; "
+                          "connect-src 'self'%s%s; img-src 'self' data: blob:; "
+                          "media-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+                          "frame-ancestors 'none'; form-action 'self'",
+                          socket_origin ? " " : "", socket_origin ? socket_origin : "");
+}
+
 /* The patient web app and the test client: static files with headers that
  * keep the page to its own origin. */
 static void
@@ -540,6 +617,7 @@ serve_static (HcServer          *self,
   g_autofree char *relative = NULL;
   g_autofree char *file = NULL;
   g_autofree char *contents = NULL;
+  g_autofree char *csp = NULL;
   const char *type;
   gsize len = 0;
 
@@ -560,27 +638,21 @@ serve_static (HcServer          *self,
       return;
     }
   file = g_build_filename (self->web_root, relative, NULL);
-  if (!g_file_test (file, G_FILE_TEST_IS_REGULAR) ||
+  if (!g_file_test (file, G_FILE_TEST_IS_REGULAR) || !inside_web_root (self, file) ||
       !g_file_get_contents (file, &contents, &len, NULL))
     {
       hc_http_send_error_code (msg, HC_ERROR_NOT_FOUND, "No such resource");
       return;
     }
 
-  soup_message_headers_replace (headers, "Content-Security-Policy",
-                                "default-src 'self'; connect-src 'self' ws: wss:; "
-                                "img-src 'self' data: blob:; media-src 'self' blob:; "
-                                "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
-                                "form-action 'self'");
+  csp = content_security_policy (self, msg);
+  soup_message_headers_replace (headers, "Content-Security-Policy", csp);
   soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
   soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
   soup_message_headers_replace (headers, "X-Frame-Options", "DENY");
   soup_message_headers_replace (headers, "Permissions-Policy",
                                 "camera=(self), microphone=(self), display-capture=()");
   soup_message_headers_replace (headers, "Cache-Control", "no-cache");
-  if (self->config->tls_certificate != NULL)
-    soup_message_headers_replace (headers, "Strict-Transport-Security",
-                                  "max-age=31536000; includeSubDomains");
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_server_message_set_response (msg, type, SOUP_MEMORY_TAKE, g_steal_pointer (&contents), len);
 }
@@ -686,6 +758,7 @@ hc_server_finalize (GObject *object)
 
   g_clear_pointer (&self->config, hc_config_free);
   g_free (self->web_root);
+  g_free (self->web_root_real);
   G_OBJECT_CLASS (hc_server_parent_class)->finalize (object);
 }
 
@@ -731,6 +804,11 @@ hc_server_new (HcConfig *config,
   self->interpreters = hc_interpreter_service_new_for_config (config);
   g_signal_connect (self->phone, "call-changed", G_CALLBACK (on_phone_call_changed), self);
   self->web_root = find_web_root ();
+  {
+    g_autofree char *real = realpath (self->web_root, NULL);
+
+    self->web_root_real = g_strdup (real);
+  }
   return self;
 }
 
