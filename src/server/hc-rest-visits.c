@@ -484,8 +484,14 @@ check_in (HcServer            *self,
   entry->appointment_sid = g_strdup (appointment->sid);
   entry->provider = g_strdup (appointment->provider);
   entry->display_name = g_strdup (name);
-  entry->identity = existing ? g_strdup (existing->identity)
-                             : g_strconcat ("patient-", hc_random_hex (8), NULL);
+  if (existing != NULL)
+    entry->identity = g_strdup (existing->identity);
+  else
+    {
+      g_autofree char *hex = hc_random_hex (8);
+
+      entry->identity = g_strconcat ("patient-", hex, NULL);
+    }
   if (!hc_store_check_in (self->store, entry, now, &error))
     goto fail;
   stored = hc_store_find_waiting_by_appointment (self->store, appointment->sid, &error);

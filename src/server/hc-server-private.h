@@ -23,6 +23,8 @@ struct _HcServer
   HcConfig      *config;
   HcStore       *store;
   SoupServer    *soup;
+  GSocketService *listener;     /* accepts connections and hands them to soup */
+  GTlsCertificate *certificate; /* NULL: plain HTTP (loopback only) */
   HcTokenKey     token_key;
   HcRateLimiter *login_by_account;
   HcRateLimiter *login_by_address;
@@ -41,6 +43,7 @@ struct _HcServer
   GHashTable    *connected_patients;
   gboolean       queue_views_all;    /* every provider's queue view changed… */
   const char    *queue_scope;        /* …or only this provider's */
+  guint          trim_id;        /* returns freed heap pages to the system */
 };
 
 typedef enum

@@ -10,6 +10,7 @@
 //   (b)    simulcast: `configure` to substream 0 and 2 changes the width received
 //   (c)    dominant speaker follows whoever has a live microphone
 //   (d)    Janus killed mid-call: both are back by themselves within 10 s
+//   (f)    housecalld killed -9 mid-call and restarted: both rejoin by themselves
 //   also:  the publish offer (3 rids lowest first; one encoding in an H.264
 //          room), room-completed ends the page's call, a dropped WebSocket
 //          reconnects by itself, and housecalld stops cleanly at the end
@@ -552,6 +553,58 @@ describe('two browsers in a room', { skip: support.ok ? false : support.why }, (
       const newJanus = await server.waitForJanus(5000, { not: janus });
       assert.notEqual(newJanus, janus[0], 'housecalld started a new Janus');
       assert.ok(server.alive, 'housecalld survived');
+      await closeAll();
+    });
+  });
+
+  describe('a crash of housecalld', () => {
+    after(closeAll);
+
+    test('(f) housecalld killed -9 mid-call and started again: both browsers rejoin the room and decode each other by themselves', { timeout: 120000 }, async () => {
+      const room = uniq('visit-f');
+      const alice = await participant('alice-f', browserA);
+      const bob = await participant('bob-f', browserB);
+      assert.ok((await alice.start({ room, width: 320, height: 180 })).ok, alice.diagnostics());
+      assert.ok((await bob.start({ room, width: 320, height: 180 })).ok, bob.diagnostics());
+      await Promise.all([
+        alice.waitDecoding(bob.sid, { timeoutMs: 20000 }),
+        bob.waitDecoding(alice.sid, { timeoutMs: 20000 }),
+      ]);
+
+      // kill -9 (its Janus dies with it), then the same server again on the
+      // same data and port, as a supervisor would restart it.
+      const old = server;
+      process.kill(old.pid, 'SIGKILL');
+      await old.exit;
+      const killedAt = Date.now();
+      const restarted = await startServer(ns, {
+        configText: '[janus]\nice-enforce-list = veth-a\n',
+        args: ['--data-dir', old.dataDir, '--listen', `127.0.0.1:${old.port}`],
+      });
+      assert.equal(restarted.port, old.port);
+      restarted.dataDir = old.dataDir;
+      restarted._creds = old.creds;
+      server = restarted;
+      for (const p of [alice, bob])
+        p.server = restarted;
+      await server.waitForJanus(15000);
+
+      // Nothing is done to the pages: they reconnect with backoff, join the
+      // same room (kept in the store) and publish and subscribe again.
+      const rejoined = (p) => p.waitFor('reconnected and joined', (s) => s.reconnects >= 1 && s.state === 'joined' &&
+                                        s.published !== null, { timeoutMs: 45000, intervalMs: 500 });
+      const [sa, sb] = await Promise.all([rejoined(alice), rejoined(bob)]);
+      const other = (name) => (s) => s.remotes?.find((r) => r.identity === name)?.sid;
+      await Promise.all([
+        alice.waitDecoding(other('bob-f'), { timeoutMs: 30000, what: 'alice decodes bob after the restart' }),
+        bob.waitDecoding(other('alice-f'), { timeoutMs: 30000, what: 'bob decodes alice after the restart' }),
+      ]);
+      console.log(`# both decoding again ${Date.now() - killedAt} ms after housecalld was killed ` +
+                  `(reconnects ${sa.reconnects}/${sb.reconnects})`);
+      // The same room, with exactly the two of them: nobody doubled, no ghost
+      // of the old sockets.
+      const remotes = (await alice.snapshot()).remotes ?? [];
+      assert.deepEqual(remotes.map((r) => r.identity), ['bob-f'], JSON.stringify(remotes));
       await closeAll();
     });
   });

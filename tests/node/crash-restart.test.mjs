@@ -8,7 +8,8 @@
 // (waiting-room.test.mjs, and with their pages in tests/browser/
 // patient-app.test.mjs), a reminder half-sent to the gateway
 // (sms-twilio.test.mjs), scheduled reminders (sms-appointments.test.mjs),
-// Janus killed mid-call (tests/browser/two-browsers.test.mjs).
+// Janus killed mid-call and housecalld killed mid-call (tests/browser/
+// two-browsers.test.mjs (d) and (f): the pages resume the call by themselves).
 
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
