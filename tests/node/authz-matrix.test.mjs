@@ -12,14 +12,17 @@
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import dgram from 'node:dgram';
+import { readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { apiKeyAuth, bearer, request } from './lib/http.mjs';
-import { REPO_ROOT, setUserDisabled, startServer } from './lib/server.mjs';
+import { REPO_ROOT, makeTempDir, setUserDisabled, startServer } from './lib/server.mjs';
 import { provider, createRoom, mintGuest } from './lib/setup.mjs';
 import { openSignal } from './lib/signal.mjs';
+import { phoneServerEnv } from './lib/sip.mjs';
 import { decodeJwt, makeToken, now, signJwt } from './lib/tokens.mjs';
 import { waitFor } from './lib/util.mjs';
 
@@ -151,8 +154,35 @@ function placeholder(world, name) {
   return { R: world.room, id: world.waiting.identity, AP: world.waiting.sid }[name];
 }
 
+/** The interpreter service: always has an interpreter who joins by link
+ * (and the black-hole SIP trunk, below). */
+const interpreter = { requests: [] };
+
 before(async () => {
-  server = await startServer();
+  interpreter.server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      interpreter.requests.push(body);
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ action: 'join', interpreter_name: 'Maria', eta_seconds: 45 }));
+    });
+  });
+  await new Promise((r) => interpreter.server.listen(0, '127.0.0.1', r));
+  // A trunk that takes every packet and never answers: a call placed stays
+  // initiated (until SIP's own timeout), so that it can be hung up.
+  interpreter.trunk = dgram.createSocket('udp4');
+  await new Promise((r) => interpreter.trunk.bind(0, '127.0.0.1', r));
+  const dir = makeTempDir('hc-authz-');
+  const config = join(dir, 'housecalld.conf');
+  writeFileSync(config, [
+    '[sip]', `trunk = sip:127.0.0.1:${interpreter.trunk.address().port}`, '',
+    '[interpreter]', `service-url = http://127.0.0.1:${interpreter.server.address().port}/v1/interpreter-requests`,
+    'name = Matrix Interpreters', '',
+  ].join('\n'));
+  server = await startServer({ config, env: phoneServerEnv() });
   tokens = {
     host: (await provider(server, 'dr-host')).token,
     other: (await provider(server, 'dr-other')).token,
@@ -165,6 +195,9 @@ before(async () => {
 
 after(async () => {
   await server?.stop();
+  interpreter.trunk?.close();
+  interpreter.server?.closeAllConnections?.();
+  await new Promise((r) => (interpreter.server ? interpreter.server.close(r) : r()));
 });
 
 // ---------------------------------------------------------------------------
@@ -194,6 +227,33 @@ const REST_REQUESTS = {
       const list = await api('GET', `/v1/Rooms/${w.room}/GuestTokens`);
       assert.ok(list.text.includes(w.guest.jti), 'the guest token is still active');
     },
+  },
+  'POST /v1/Rooms/{R}/PhoneCalls': {
+    fresh: true,
+    request: (w) => ['POST', `/v1/Rooms/${w.room}/PhoneCalls`, { form: { To: '+14155550177', Label: 'Family' } }],
+    intact: async (w) => assert.deepEqual((await api('GET', `/v1/Rooms/${w.room}/PhoneCalls`)).body.phone_calls, []),
+  },
+  'GET /v1/Rooms/{R}/PhoneCalls': { request: (w) => ['GET', `/v1/Rooms/${w.room}/PhoneCalls`] },
+  'POST /v1/Rooms/{R}/PhoneCalls/{CA} Status=completed': {
+    fresh: true,
+    setup: async (w) => {
+      const placed = await api('POST', `/v1/Rooms/${w.room}/PhoneCalls`, { form: { To: '+14155550176' } });
+      assert.equal(placed.status, 201, placed.text);
+      w.call = placed.body.sid;
+    },
+    request: (w) => ['POST', `/v1/Rooms/${w.room}/PhoneCalls/${w.call}`, { form: { Status: 'completed' } }],
+    intact: async (w) => {
+      const call = await api('GET', `/v1/Rooms/${w.room}/PhoneCalls/${w.call}`);
+      assert.ok(!['completed', 'canceled'].includes(call.body.status), `the call goes on: ${call.text}`);
+    },
+  },
+  'POST /v1/Rooms/{R}/InterpreterRequests': {
+    fresh: true,
+    setup: async (w) => {
+      w.asked = interpreter.requests.length;
+    },
+    request: (w) => ['POST', `/v1/Rooms/${w.room}/InterpreterRequests`, { form: { Language: 'es' } }],
+    intact: async (w) => assert.equal(interpreter.requests.length, w.asked, 'the service was not asked'),
   },
   'GET /v1/WaitingRoom': { request: () => ['GET', '/v1/WaitingRoom'] },
   'POST /v1/WaitingRoom/{id}/Admit': {
@@ -258,6 +318,7 @@ describe('authorization matrix: REST', () => {
         const spec = REST_REQUESTS[what];
         assert.ok(spec, `a request for ${what}`);
         const world = spec.fresh ? await makeWorld() : shared;
+        await spec.setup?.(world);
         const [method, path, opts = {}] = spec.request(world);
         const res = await request(server, method, path, { ...opts, auth: authFor(world, role) });
         if (expect.allowed) {
@@ -315,6 +376,10 @@ const SIGNAL_MESSAGES = {
   'leave-queue': { fresh: true, message: () => ({ type: 'leave-queue' }) },
   'watch-queue': { message: () => ({ type: 'watch-queue' }) },
   'echo-test': { message: () => ({ type: 'echo-test', sdp: OFFER }), timeoutMs: 20000 },
+  'network-quality': {
+    inRoom: true,
+    message: () => ({ type: 'network-quality', level: 4, reason: 'send-bandwidth' }),
+  },
   'mute-participant {B}': {
     fresh: true, inRoom: true,
     message: (w) => ({ type: 'mute-participant', participant: w.bystanderSid, mute: true }),
