@@ -263,6 +263,95 @@ test_survives_kill (Fixture       *f,
   g_assert_cmpstr (found->sid, ==, room->sid);
 }
 
+static HcPhoneCallRecord *
+make_call (const char *room_sid,
+           const char *status,
+           gint64      created)
+{
+  HcPhoneCallRecord *call = g_new0 (HcPhoneCallRecord, 1);
+
+  call->sid = hc_sid_new (HC_SID_PREFIX_CALL);
+  call->room_sid = g_strdup (room_sid);
+  call->participant_sid = hc_sid_new (HC_SID_PREFIX_PARTICIPANT);
+  call->created_by = g_strdup ("drsmith");
+  call->to = g_strdup ("+14155550123");
+  call->label = g_strdup ("Interpreter (es)");
+  call->send_digits = g_strdup ("ww12#");
+  call->status = g_strdup (status);
+  call->date_created = created;
+  call->date_updated = created;
+  return call;
+}
+
+static void
+test_phone_calls (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HcPhoneCallRecord) ringing = make_call ("RMroom1", "ringing", 100);
+  g_autoptr(HcPhoneCallRecord) answered = make_call ("RMroom1", "answered", 101);
+  g_autoptr(HcPhoneCallRecord) busy = make_call ("RMroom1", "busy", 102);
+  g_autoptr(HcPhoneCallRecord) elsewhere = make_call ("RMroom2", "initiated", 103);
+  g_autoptr(HcPhoneCallRecord) found = NULL;
+  g_autoptr(HcPhoneCallRecord) copy = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+
+  answered->start_time = 150;
+  answered->sip_code = 200;
+  answered->sip_reason = g_strdup ("OK");
+  busy->sip_code = 486;
+  busy->status_callback = g_strdup ("https://example.org/status");
+  busy->callback_events = g_strdup ("ringing completed");
+  for (HcPhoneCallRecord **c = (HcPhoneCallRecord *[]) { ringing, answered, busy, elsewhere, NULL };
+       *c != NULL; c++)
+    {
+      g_assert_true (hc_store_save_phone_call (f->store, *c, &error));
+      g_assert_no_error (error);
+    }
+
+  /* Saving again replaces the record. */
+  g_free (ringing->status);
+  ringing->status = g_strdup ("ringing");
+  ringing->sip_code = 180;
+  g_assert_true (hc_store_save_phone_call (f->store, ringing, &error));
+  found = hc_store_find_phone_call (f->store, ringing->sid, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (found->sip_code, ==, 180);
+  g_assert_cmpstr (found->participant_sid, ==, ringing->participant_sid);
+  g_assert_cmpstr (found->send_digits, ==, "ww12#");
+  g_assert_null (hc_store_find_phone_call (f->store, "CA00000000000000000000000000000000", &error));
+  g_assert_no_error (error);
+
+  copy = hc_phone_call_record_copy (busy);
+  g_assert_cmpstr (copy->callback_events, ==, "ringing completed");
+  g_assert_true (copy->status != busy->status);
+
+  list = hc_store_list_phone_calls (f->store, "RMroom1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 3);
+  g_assert_cmpstr (((HcPhoneCallRecord *) list->pdata[0])->sid, ==, ringing->sid);
+  g_assert_cmpstr (((HcPhoneCallRecord *) list->pdata[2])->status, ==, "busy");
+
+  /* After a restart: the answered call was cut off, the others never got
+   * through; finished calls stay as they were. */
+  g_assert_cmpint (hc_store_end_unfinished_phone_calls (f->store, 500, &error), ==, 3);
+  g_clear_pointer (&found, hc_phone_call_record_free);
+  found = hc_store_find_phone_call (f->store, answered->sid, &error);
+  g_assert_cmpstr (found->status, ==, "completed");
+  g_assert_cmpstr (found->hangup_by, ==, "server-restart");
+  g_assert_cmpint (found->end_time, ==, 500);
+  g_assert_cmpint (found->error_code, ==, 0);
+  g_clear_pointer (&found, hc_phone_call_record_free);
+  found = hc_store_find_phone_call (f->store, ringing->sid, &error);
+  g_assert_cmpstr (found->status, ==, "failed");
+  g_assert_cmpint (found->error_code, ==, HC_ERROR_PHONE_CALL_FAILED);
+  g_clear_pointer (&found, hc_phone_call_record_free);
+  found = hc_store_find_phone_call (f->store, busy->sid, &error);
+  g_assert_cmpstr (found->status, ==, "busy");
+  g_assert_null (found->hangup_by);
+  g_assert_cmpint (hc_store_end_unfinished_phone_calls (f->store, 600, &error), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -276,6 +365,8 @@ main (int    argc,
   g_test_add ("/store/rooms", Fixture, NULL, fixture_setup, test_rooms, fixture_teardown);
   g_test_add ("/store/tokens", Fixture, NULL, fixture_setup, test_tokens, fixture_teardown);
   g_test_add ("/store/audit", Fixture, NULL, fixture_setup, test_audit, fixture_teardown);
+  g_test_add ("/store/phone-calls", Fixture, NULL, fixture_setup, test_phone_calls,
+              fixture_teardown);
   g_test_add ("/store/survives-kill", Fixture, NULL, fixture_setup, test_survives_kill,
               fixture_teardown);
   return g_test_run ();
