@@ -11,7 +11,9 @@
 //      in the engine's view, for a reason about its upload; the engine's
 //      subscription to the patient drops to the low layer; audio keeps
 //      flowing both ways throughout.
-//   3. Impairment removed: level and layer recover within 20 s. Then 120 kbit/s:
+//   3. Impairment removed: level and layer recover within 20 s. The console's
+//      own download at 10 % loss: its subscriptions step down (the large tile
+//      last) and come back once it is clean. Then 120 kbit/s:
 //      the patient goes audio-only (its page says so, the engine sees
 //      audio_only), audio goes on, and video comes back after the link does.
 //   4. Both links cut for 5 s: the page shows "Reconnecting…" and the engine
@@ -228,6 +230,17 @@ describe('network quality under impairment (patient ↔ server)', { skip }, () =
       (m) => m.event === 'stats' && (remoteOf(m)?.nq_level ?? 0) >= 4 && remoteOf(m).substream >= cleanLayer,
       Math.max(1000, 20000 - (Date.now() - clearedAt)), { fresh: true });
     console.log(`# recovered: patient ${back.state.level} after ${back.ms} ms; engine layer back after ${Date.now() - clearedAt} ms`);
+
+    // 3c. The console's own download degrading (10 % loss from the server to it):
+    // its subscriptions step down, the large tile last, and come back afterwards.
+    sites.impairConsoleDownload({ lossPercent: 10 });
+    const stepped = await engine.waitFor('the engine stepping its subscriptions down',
+      (m) => m.event === 'stats' && m.adaptation_step >= 2 && remoteOf(m)?.substream >= 0 && remoteOf(m).substream < cleanLayer, 30000, { fresh: true });
+    console.log(`# console download at 10 % loss: adaptation step ${stepped.adaptation_step}, its own level ${stepped.nq_level} (${stepped.nq_reason}), the patient on substream ${remoteOf(stepped).substream}`);
+    assert.match(stepped.nq_reason, /^recv-/, 'the engine blames its download');
+    sites.clearConsoleImpairment();
+    await engine.waitFor('the engine back on the high layer', (m) => m.event === 'stats' && m.adaptation_step === 0 &&
+      remoteOf(m)?.substream >= cleanLayer, 40000, { fresh: true });
 
     // 3b. Far worse (120 kbit/s): the patient goes audio-only, says so, and the
     // provider sees it; audio goes on; video comes back once the link does.

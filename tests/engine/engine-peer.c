@@ -16,7 +16,7 @@
  * line on stdout, when it is in the call and what it decodes of the others:
  *
  *   {"event":"in-call","sid":"PA…","simulcast":true}
- *   {"event":"stats","state":"in-call","reconnecting":false,"nq_level":5,"nq_reason":"none","remotes":[
+ *   {"event":"stats","state":"in-call","reconnecting":false,"adaptation_step":0,"nq_level":5,"nq_reason":"none","remotes":[
  *    {"sid":"PA…","identity":"…","frames":123,"width":640,"height":360,"substream":2,
  *     "nq_level":4,"nq_reason":"jitter","audio_only":false,
  *     "audio_bps":31000,"video_bps":400000}]}                       (every 500 ms)
@@ -108,6 +108,15 @@ on_stats_timeout (gpointer user_data)
                                                            hc_call_engine_get_state (engine)));
   json_builder_set_member_name (builder, "reconnecting");
   json_builder_add_boolean_value (builder, hc_call_engine_get_reconnecting (engine));
+  json_builder_set_member_name (builder, "adaptation_step");
+  {
+    GVariant *diagnostics = hc_call_engine_get_diagnostics (engine);
+    gint32 step = -1;
+
+    if (diagnostics != NULL)
+      g_variant_lookup (diagnostics, "adaptation-step", "i", &step);
+    json_builder_add_int_value (builder, step);
+  }
   json_builder_set_member_name (builder, "nq_level");
   json_builder_add_int_value (builder, hc_call_engine_get_network_quality_level (engine));
   json_builder_set_member_name (builder, "nq_reason");

@@ -134,6 +134,21 @@ export class Sites {
     run([IP, 'netns', 'exec', this.patient.name, 'tc', 'qdisc', 'del', 'dev', 'hqp', 'root']);
   }
 
+  /** The console's download: @lossPercent random loss on what the server sends it. */
+  impairConsoleDownload({ lossPercent = 10 } = {}) {
+    this.#nft(this.server, `table inet hcq_console {
+  chain out {
+    type filter hook output priority 0; policy accept;
+    oifname "hqs-c" numgen random mod 100 < ${lossPercent} drop
+  }
+}
+`);
+  }
+
+  clearConsoleImpairment() {
+    this.#nft(this.server, 'delete table inet hcq_console\n');
+  }
+
   /** Cuts both links (everything in and out dropped at the patient and the console). */
   cutLinks() {
     for (const [ns, dev] of [[this.patient, 'hqp'], [this.console, 'hqc']]) {
