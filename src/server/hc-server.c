@@ -321,9 +321,14 @@ hc_server_provider_queue_changed (HcServer   *self,
                                   const char *provider)
 {
   g_autoptr(GPtrArray) sessions = snapshot_sessions (self);
+  g_autoptr(GHashTable) connected = connected_patients (self);
 
+  /* Each entry of the view says whether its patient is connected: one pass over the
+   * sessions, not one per entry. */
+  self->connected_patients = connected;
   for (guint i = 0; i < sessions->len; i++)
     hc_signal_session_provider_queue_changed (g_ptr_array_index (sessions, i), provider);
+  self->connected_patients = NULL;
 }
 
 gboolean
