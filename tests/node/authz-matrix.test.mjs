@@ -105,6 +105,7 @@ let server;
 let tokens;       // provider tokens: host, other, off
 let otherRoom;    // {R2}
 let shared;       // a world for the cells that change nothing
+const stranger = {};  // {X}: someone publishing in {R2}
 
 async function api(method, path, opts = {}) {
   return request(server, method, path, { auth: apiKeyAuth(server), ...opts });
@@ -191,9 +192,21 @@ before(async () => {
   await setUserDisabled(server.dataDir, 'dr-off', true);
   otherRoom = await createRoom(server, tokens.other, { UniqueName: 'other-visit' });
   shared = await makeWorld();
+  // {X}: a guest of {R2}, in it and publishing (an audio offer Janus answers).
+  const strangerGuest = await mintGuest(server, tokens.other, otherRoom.sid, { Identity: 'stranger' });
+  stranger.socket = await openSignal(server);
+  assert.equal((await ask(stranger.socket, { type: 'authenticate', token: strangerGuest.token })).type, 'authenticated');
+  const joined = await ask(stranger.socket, { type: 'join', room: otherRoom.sid });
+  assert.equal(joined.type, 'joined', JSON.stringify(joined));
+  stranger.sid = joined.participant.sid;
+  await waitFor(async () => (await request(server, 'GET', '/v1/health')).body.media?.ready >= 1,
+                'Janus to be ready', 20000);
+  const published = await ask(stranger.socket, { type: 'publish', sdp: OFFER, audio: true, video: false }, 20000);
+  assert.equal(published.type, 'published', JSON.stringify(published));
 });
 
 after(async () => {
+  stranger.socket?.terminate();
   await server?.stop();
   interpreter.trunk?.close();
   interpreter.server?.closeAllConnections?.();
@@ -202,6 +215,15 @@ after(async () => {
 
 // ---------------------------------------------------------------------------
 // REST
+
+/** Places a phone call from @w's room once (the trunk never answers). */
+async function placeCall(w) {
+  if (w.call)
+    return;
+  const placed = await api('POST', `/v1/Rooms/${w.room}/PhoneCalls`, { form: { To: '+14155550176' } });
+  assert.equal(placed.status, 201, placed.text);
+  w.call = placed.body.sid;
+}
 
 /** How to make each request of the REST table, and for those that change
  * the world, how to see that a refusal changed nothing. */
@@ -236,17 +258,18 @@ const REST_REQUESTS = {
   'GET /v1/Rooms/{R}/PhoneCalls': { request: (w) => ['GET', `/v1/Rooms/${w.room}/PhoneCalls`] },
   'POST /v1/Rooms/{R}/PhoneCalls/{CA} Status=completed': {
     fresh: true,
-    setup: async (w) => {
-      const placed = await api('POST', `/v1/Rooms/${w.room}/PhoneCalls`, { form: { To: '+14155550176' } });
-      assert.equal(placed.status, 201, placed.text);
-      w.call = placed.body.sid;
-    },
+    setup: async (w) => placeCall(w),
     request: (w) => ['POST', `/v1/Rooms/${w.room}/PhoneCalls/${w.call}`, { form: { Status: 'completed' } }],
     intact: async (w) => {
       const call = await api('GET', `/v1/Rooms/${w.room}/PhoneCalls/${w.call}`);
       assert.ok(!['completed', 'canceled'].includes(call.body.status), `the call goes on: ${call.text}`);
     },
   },
+  'GET /v1/Rooms/{R}/PhoneCalls/{CA}': {
+    setup: async (w) => placeCall(w),
+    request: (w) => ['GET', `/v1/Rooms/${w.room}/PhoneCalls/${w.call}`],
+  },
+  'GET /v1/Rooms/{R}/InterpreterRequests': { request: (w) => ['GET', `/v1/Rooms/${w.room}/InterpreterRequests`] },
   'POST /v1/Rooms/{R}/InterpreterRequests': {
     fresh: true,
     setup: async (w) => {
@@ -380,6 +403,13 @@ const SIGNAL_MESSAGES = {
     inRoom: true,
     message: () => ({ type: 'network-quality', level: 4, reason: 'send-bandwidth' }),
   },
+  mute: { inRoom: true, message: () => ({ type: 'mute', audio: true, video: false }) },
+  'subscribe to {X}': { inRoom: true, message: () => ({ type: 'subscribe', participant: stranger.sid }) },
+  'configure {X}': {
+    inRoom: true, message: () => ({ type: 'configure', participant: stranger.sid, substream: 0 }),
+  },
+  leave: { inRoom: true, message: () => ({ type: 'leave' }) },
+  'echo-stop': { message: () => ({ type: 'echo-stop' }) },
   'mute-participant {B}': {
     fresh: true, inRoom: true,
     message: (w) => ({ type: 'mute-participant', participant: w.bystanderSid, mute: true }),
