@@ -733,6 +733,10 @@ handle_join (HcSignalSession *self,
       send_gerror (self, error, request_id);
       return;
     }
+  /* Any provider may join any room (colleagues cover for each other), which
+   * also lets them manage it: the audit log says who went in where. */
+  if (self->claims->role == HC_ROLE_PROVIDER)
+    hc_store_audit (store, "room.joined", self->claims->identity, room->sid, self->address);
   self->participant_sid = g_steal_pointer (&participant_sid);
   self->room = g_steal_pointer (&room);
   self->media_room = g_object_ref (hc_media_get_room (get_media (self), self->room));

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { apiKeyAuth, bearer, request } from './lib/http.mjs';
-import { REPO_ROOT, makeTempDir, setUserDisabled, startServer } from './lib/server.mjs';
+import { REPO_ROOT, makeTempDir, readAudit, setUserDisabled, startServer } from './lib/server.mjs';
 import { provider, createRoom, mintGuest } from './lib/setup.mjs';
 import { openSignal } from './lib/signal.mjs';
 import { phoneServerEnv } from './lib/sip.mjs';
@@ -601,6 +601,22 @@ describe('authorization matrix: token defects', () => {
       }
     });
   }
+});
+
+describe('a provider joining another provider\'s room', () => {
+  test('is allowed, and the audit log names who went into which room', async () => {
+    const world = await makeWorld();
+    const client = await openSignal(server);
+    try {
+      assert.equal((await ask(client, { type: 'authenticate', token: tokens.other })).type, 'authenticated');
+      assert.equal((await ask(client, { type: 'join', room: world.room })).type, 'joined');
+    } finally {
+      await client.close();
+    }
+    const audit = await readAudit(server.dataDir);
+    assert.ok(audit.some((e) => e.event === 'room.joined' && e.actor === 'dr-other' && e.subject === world.room),
+              JSON.stringify(audit.filter((e) => e.event === 'room.joined')));
+  });
 });
 
 // ---------------------------------------------------------------------------
