@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# The console speaks the user's language: started with LANGUAGE=es (then
-# fr), the main window's sign-in page, Preferences and the keyboard shortcuts
-# window show Spanish (French) strings through the accessibility tree, and no
-# English one is left where a translation exists. The catalogues are the ones
+# The console speaks the user's language: started with LANGUAGE=es, the main
+# window's sign-in page, Preferences and the keyboard shortcuts window (Ctrl+?)
+# show Spanish strings through the accessibility tree, and no English one is
+# left where a translation exists; with LANGUAGE=fr the sign-in page is French
+# (one run of each whole check is enough to show the catalogue is used, and a
+# sanitizer build starts slowly). The catalogues are the ones
 # the build made (HOUSECALL_LOCALEDIR). Keeps a screenshot of each sign-in
 # page. Speaks TAP.
 #
@@ -42,14 +44,14 @@ LANGUAGES = {
 ENGLISH = ['Sign In', 'User Name', 'Password',
            'Sign in with your provider account to see who is waiting.']
 
-CHECKS = []
-for lang in LANGUAGES:
-    CHECKS += [
-        'LANGUAGE=%s: the sign-in page is translated, no English left' % lang,
-        'LANGUAGE=%s: Preferences (Ctrl+comma) are translated' % lang,
-        'LANGUAGE=%s: the shortcuts window (Ctrl+?) is translated' % lang,
-        'LANGUAGE=%s: it quits with Ctrl+Q, exit status 0' % lang,
-    ]
+CHECKS = [
+    'LANGUAGE=es: the sign-in page is translated, no English left',
+    'LANGUAGE=es: Preferences (Ctrl+comma) are translated',
+    'LANGUAGE=es: the shortcuts window (Ctrl+?) is translated',
+    'LANGUAGE=es: it quits with Ctrl+Q, exit status 0',
+    'LANGUAGE=fr: the sign-in page is translated, no English left',
+    'LANGUAGE=fr: it quits with Ctrl+Q, exit status 0',
+]
 
 
 def run(tap, console, localedir, lang, want, output, work):
@@ -66,6 +68,11 @@ def run(tap, console, localedir, lang, want, output, work):
                    'missing %r, English left %r\n%s\n%s'
                    % (missing, english, log.read(), describe_app(process)))
         screenshot_window('Housecall', os.path.join(output, 'sign-in-%s.png' % lang))
+        if lang != 'es':
+            status = quit_console(process)
+            log.seek(0)
+            tap.report(status == 0, 'exit status %r\n%s' % (status, log.read()))
+            return
 
         prefs = None
         for _ in range(3):

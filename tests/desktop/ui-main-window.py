@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# The main window as AppStream shows it: a real housecalld, the console signs
-# in from the keyboard, a patient checks in (over REST, as the patient app
-# does) and shows in the waiting room with their readiness; the window alone
-# is captured once the check-in notification has gone, in the light and the
-# dark style. tests/desktop/update-screenshots.sh copies the pictures to
+# The main window as AppStream shows it, in the style the system asks for: a
+# real housecalld, the console signs in from the keyboard, a patient checks in
+# (over REST, as the patient app does) and shows in the waiting room with
+# their readiness; the window alone is captured once the check-in
+# notification has gone, with the light and then the dark preference
+# (libadwaita's ADW_DEBUG_COLOR_SCHEME stands in for the desktop's setting):
+# light, then dark, Preferences too — nothing hard-codes light colours. The
+# About window opens from the main menu with the keyboard.
+# tests/desktop/update-screenshots.sh copies the pictures to
 # data/screenshots/. Speaks TAP.
 #
 # usage: ui-main-window.py HOUSECALL HOUSECALLD OUTPUT-DIR
@@ -25,12 +29,19 @@ from uitest import (Atspi, Tap, console_env, describe_app, distinct_colours,  # 
                     find_in_app, focus_window, mean_luminance, quit_console,
                     screenshot_window, start_console, stop, wait_for, xdotool)
 
+# Mean luminance 0–255: Adwaita's light window background is #fafafa, the
+# dark one #242424.
+LIGHT_ABOVE = 170
+DARK_BELOW = 90
+
 CHECKS = [
     'housecalld starts with a provider account',
     'the console signs in from the keyboard',
     'a patient who checks in is listed with their readiness',
-    'the main window is captured alone, without the notification over it',
-    'in the dark style the same window is dark',
+    'the main window is captured alone, light, without the notification over it',
+    'with the dark preference the same window is dark',
+    'and so are Preferences (Ctrl+comma)',
+    'the About window opens from the main menu (F10) and names the application',
     'it quits with Ctrl+Q, exit status 0 (both runs)',
 ]
 
@@ -40,6 +51,48 @@ def notification_popups():
     result = subprocess.run(['xdotool', 'search', '--onlyvisible', '--classname',
                              'notification-daemon'], capture_output=True, text=True, timeout=10)
     return result.stdout.split()
+
+
+def check_preferences_dark(tap, process, output):
+    prefs = None
+    for _ in range(3):
+        focus_window('Housecall')
+        xdotool('key', '--clearmodifiers', 'ctrl+comma')
+        prefs = wait_for(lambda: find_in_app(process, Atspi.Role.FRAME, 'Preferences') or
+                         find_in_app(process, Atspi.Role.DIALOG, 'Preferences'), 20)
+        if prefs is not None:
+            break
+    shot = screenshot_window('Preferences', os.path.join(output, 'preferences-dark.png')) \
+        if prefs else None
+    value = mean_luminance(shot) if shot else None
+    tap.report(value is not None and value < DARK_BELOW, 'mean luminance %r' % value)
+    if prefs is not None:
+        focus_window('Preferences')
+        xdotool('key', 'Escape')
+        wait_for(lambda: find_in_app(process, Atspi.Role.FRAME, 'Preferences') is None and
+                 find_in_app(process, Atspi.Role.DIALOG, 'Preferences') is None, 20)
+
+
+def check_about(tap, process):
+    # F10 opens the main menu; Down through it until About has the focus, as
+    # a person would (bounded), then Return.
+    focus_window('Housecall')
+    xdotool('key', 'F10')
+    item = wait_for(lambda: find_in_app(process, None, pattern=r'^_?About Housecall$'), 20)
+    if item is not None:
+        for _ in range(10):
+            if item.get_state_set().contains(Atspi.StateType.FOCUSED):
+                break
+            xdotool('key', 'Down')
+            time.sleep(0.2)
+        xdotool('key', 'Return')
+    about = wait_for(lambda: find_in_app(process, None, pattern=r'^About'), 30)
+    named = wait_for(lambda: find_in_app(process, Atspi.Role.LABEL, 'Housecall'), 10)
+    tap.report(about is not None and named is not None,
+               'menu item %r\n%s' % (item, describe_app(process)))
+    if about is not None:
+        xdotool('key', 'Escape')
+        wait_for(lambda: find_in_app(process, None, pattern=r'^About') is None, 20)
 
 
 def run(tap, console, url, data_dir, work, output, dark, statuses):
@@ -75,13 +128,18 @@ def run(tap, console, url, data_dir, work, output, dark, statuses):
         wait_for(lambda: not notification_popups(), 30)
         name = 'main-window%s.png' % ('-dark' if dark else '')
         shot = screenshot_window('Housecall', os.path.join(output, name))
+        value = mean_luminance(shot) if shot else None
         if dark:
-            value = mean_luminance(shot) if shot else None
-            tap.report(value is not None and value < 90, 'mean luminance %r' % value)
+            tap.report(value is not None and value < DARK_BELOW, 'mean luminance %r' % value)
         else:
             colours = distinct_colours(shot) if shot else 0
-            tap.report(shot is not None and colours >= 16 and not notification_popups(),
-                       'distinct colours %d, popups %r' % (colours, notification_popups()))
+            tap.report(shot is not None and colours >= 16 and value > LIGHT_ABOVE and
+                       not notification_popups(),
+                       'distinct colours %d, luminance %r, popups %r'
+                       % (colours, value, notification_popups()))
+        if dark:
+            check_preferences_dark(tap, process, output)
+            check_about(tap, process)
         statuses.append(quit_console(process))
     finally:
         stop(process)

@@ -18,7 +18,7 @@ gi.require_version('Atspi', '2.0')
 gi.require_version('GdkPixbuf', '2.0')
 from gi.repository import Atspi, GdkPixbuf, GLib  # noqa: E402,F401
 
-TIMEOUT = 60.0  # seconds; sanitizer builds start slowly
+TIMEOUT = 120.0  # seconds; sanitizer builds start slowly, more so on a busy machine
 
 
 class Tap:
