@@ -61,6 +61,7 @@ RUNTIME_PROVIDES = {
 MODULE_PROVIDES = {
     'jansson': {'provides': {'jansson'}, 'needs': set()},
     'libjwt': {'provides': {'libjwt'}, 'needs': {'jansson', 'openssl'}},
+    'libqrencode': {'provides': {'libqrencode'}, 'needs': set()},
 }
 # The permissions the console needs, and why; anything else is refused.
 ALLOWED_FINISH_ARGS = {
