@@ -68,6 +68,16 @@ xauth -q add "$DISPLAY" . "$cookie"
 unset WAYLAND_DISPLAY
 export GDK_BACKEND=x11
 
+# Without a runtime directory (root in CI has none), the accessibility bus
+# puts its socket in ~/.cache/at-spi/bus_<display>, shared by every test on
+# the machine: a test that ends on display :0 deletes the socket of the next
+# test given :0, whose application then cannot reach the bus. A private one.
+if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
+  XDG_RUNTIME_DIR="$workdir/runtime"
+  mkdir -m 700 "$XDG_RUNTIME_DIR"
+  export XDG_RUNTIME_DIR
+fi
+
 # A desktop has a notification server; the console sends notifications (a
 # patient checked in). Started on demand by D-Bus, like the accessibility bus.
 if [ -x /usr/lib/notification-daemon/notification-daemon ]; then

@@ -95,7 +95,7 @@ def check_about(tap, process):
         wait_for(lambda: find_in_app(process, None, pattern=r'^About') is None, 20)
 
 
-def run(tap, console, url, data_dir, work, output, dark, statuses):
+def run(tap, console, url, data_dir, work, output, dark, statuses, quit_logs):
     settings_dir = os.path.join(work, 'config-%s' % ('dark' if dark else 'light'),
                                 'glib-2.0', 'settings')
     os.makedirs(settings_dir)
@@ -140,7 +140,11 @@ def run(tap, console, url, data_dir, work, output, dark, statuses):
         if dark:
             check_preferences_dark(tap, process, output)
             check_about(tap, process)
-        statuses.append(quit_console(process))
+        status = quit_console(process)
+        log.seek(0)
+        statuses.append(status)
+        if status != 0:
+            quit_logs.append(log.read()[-6000:])
     finally:
         stop(process)
 
@@ -155,6 +159,7 @@ def main():
     work = tempfile.mkdtemp(prefix='hc-ui-main-window-')
     server = None
     statuses = []
+    quit_logs = []
     try:
         data_dir = os.path.join(work, 'data')
         server, port, log = hcui.start_housecalld(housecalld, data_dir)
@@ -162,9 +167,9 @@ def main():
             tap.skip_rest('no housecalld')
             return tap.exit_status()
         url = 'http://127.0.0.1:%d' % port
-        run(tap, console, url, data_dir, work, output, False, statuses)
-        run(tap, console, url, data_dir, work, output, True, statuses)
-        tap.report(statuses == [0, 0], 'exit statuses %r' % statuses)
+        run(tap, console, url, data_dir, work, output, False, statuses, quit_logs)
+        run(tap, console, url, data_dir, work, output, True, statuses, quit_logs)
+        tap.report(statuses == [0, 0], 'exit statuses %r\n%s' % (statuses, '\n'.join(quit_logs)))
     finally:
         stop(server)
         shutil.rmtree(work, ignore_errors=True)
