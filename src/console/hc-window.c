@@ -36,6 +36,9 @@ struct _HcWindow
   GHashTable      *seen_patients;    /* queue entry ids already announced */
   GtkWindow       *appointments;     /* kept and hidden between uses */
   GtkWindow       *interpreter;      /* likewise */
+  GtkWindow       *new_room_dialog;  /* likewise, message dialogs too (see reusable_dialog) */
+  GtkWindow       *remove_dialog;
+  GtkWindow       *end_dialog;
   AdwWindowTitle  *waiting_room_title;
   GtkStack        *stage_stack;
   HcCallView      *call_view;
@@ -100,15 +103,22 @@ create_room_row (gpointer item,
   /* Translators: a room's codec and the time it was opened, e.g. "VP8 · since 09:30". */
   g_autofree char *subtitle = g_strdup_printf (_("%s · since %s"),
                                                hc_room_item_get_video_codec (room), time);
+  g_autofree char *join_label = g_strdup_printf (_("Join %s"), hc_room_item_get_unique_name (room));
   GtkWidget *row = adw_action_row_new ();
+  GtkWidget *join;
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), hc_room_item_get_unique_name (room));
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row),
                              gtk_image_new_from_icon_name ("camera-video-symbolic"));
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                             gtk_image_new_from_icon_name ("go-next-symbolic"));
+  join = gtk_button_new_with_mnemonic (_("_Join"));
+  gtk_widget_set_valign (join, GTK_ALIGN_CENTER);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (join), "win.join-room");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (join), "s", hc_room_item_get_sid (room));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (join), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  join_label, -1);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), join);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
   gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "win.join-room");
   gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "s", hc_room_item_get_sid (room));
@@ -557,6 +567,26 @@ mute_participant_action (GtkWidget  *widget,
                                          on_host_request_done, g_object_ref (self));
 }
 
+/* GTK 4.8's accessibility code can trip over a window destroyed while the
+ * accessibility bus is busy (a critical from gtk_at_spi_root_child_changed), so
+ * message dialogs are made once per window, hidden when answered, and reused;
+ * they go with the window. */
+static AdwMessageDialog *
+reusable_dialog (HcWindow   *self,
+                 GtkWindow **slot,
+                 const char *heading,
+                 const char *body)
+{
+  if (*slot == NULL)
+    {
+      *slot = GTK_WINDOW (adw_message_dialog_new (GTK_WINDOW (self), heading, body));
+      gtk_window_set_hide_on_close (*slot, TRUE);
+    }
+  adw_message_dialog_set_heading (ADW_MESSAGE_DIALOG (*slot), heading);
+  adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (*slot), body);
+  return ADW_MESSAGE_DIALOG (*slot);
+}
+
 static void
 on_remove_response (AdwMessageDialog *dialog,
                     const char       *response,
@@ -581,24 +611,28 @@ remove_participant_action (GtkWidget  *widget,
   const char *sid = g_variant_get_string (parameter, NULL);
   HcRemoteParticipant *participant;
   g_autofree char *heading = NULL;
-  GtkWidget *dialog;
+  AdwMessageDialog *dialog;
+  gboolean fresh;
 
   if (self->engine == NULL ||
       (participant = hc_call_engine_find_participant (self->engine, sid)) == NULL)
     return;
   heading = g_strdup_printf (_("Remove %s?"), hc_remote_participant_get_name (participant));
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
-                                   _("They leave the visit at once. A guest’s invitation stops working."));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "remove", _("_Remove"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "remove",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  fresh = self->remove_dialog == NULL;
+  dialog = reusable_dialog (self, &self->remove_dialog, heading,
+                            _("They leave the visit at once. A guest’s invitation stops working."));
+  if (fresh)
+    {
+      adw_message_dialog_add_responses (dialog,
+                                        "cancel", _("_Cancel"),
+                                        "remove", _("_Remove"),
+                                        NULL);
+      adw_message_dialog_set_response_appearance (dialog, "remove", ADW_RESPONSE_DESTRUCTIVE);
+      adw_message_dialog_set_default_response (dialog, "cancel");
+      adw_message_dialog_set_close_response (dialog, "cancel");
+      g_signal_connect_object (dialog, "response", G_CALLBACK (on_remove_response), self, 0);
+    }
   g_object_set_data_full (G_OBJECT (dialog), "hc-participant-sid", g_strdup (sid), g_free);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (on_remove_response), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -614,7 +648,7 @@ add_interpreter_action (GtkWidget  *widget,
     return;
   if (self->interpreter == NULL)
     self->interpreter = hc_interpreter_dialog_new (GTK_WINDOW (self), self->session);
-  hc_interpreter_dialog_set_room (HC_INTERPRETER_DIALOG (self->interpreter), room);
+  hc_interpreter_dialog_set_call (HC_INTERPRETER_DIALOG (self->interpreter), self->engine);
   gtk_window_present (self->interpreter);
 }
 
@@ -636,20 +670,23 @@ end_visit_action (GtkWidget  *widget,
                   GVariant   *parameter)
 {
   HcWindow *self = HC_WINDOW (widget);
-  GtkWidget *dialog;
+  gboolean fresh = self->end_dialog == NULL;
+  AdwMessageDialog *dialog;
 
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("End the Visit for Everyone?"),
-                                   _("Everyone in the visit is disconnected and the visit room closes."));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "leave", _("_Leave Only"),
-                                    "end", _("_End Visit"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "end",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "end");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_signal_connect_object (dialog, "response", G_CALLBACK (on_end_visit_response), self, 0);
+  dialog = reusable_dialog (self, &self->end_dialog, _("End the Visit for Everyone?"),
+                            _("Everyone in the visit is disconnected and the visit room closes."));
+  if (fresh)
+    {
+      adw_message_dialog_add_responses (dialog,
+                                        "cancel", _("_Cancel"),
+                                        "leave", _("_Leave Only"),
+                                        "end", _("_End Visit"),
+                                        NULL);
+      adw_message_dialog_set_response_appearance (dialog, "end", ADW_RESPONSE_DESTRUCTIVE);
+      adw_message_dialog_set_default_response (dialog, "end");
+      adw_message_dialog_set_close_response (dialog, "cancel");
+      g_signal_connect_object (dialog, "response", G_CALLBACK (on_end_visit_response), self, 0);
+    }
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -816,26 +853,32 @@ new_room_action (GtkWidget  *widget,
                  GVariant   *parameter)
 {
   HcWindow *self = HC_WINDOW (widget);
-  GtkWidget *dialog;
-  GtkWidget *entry = gtk_entry_new ();
+  gboolean fresh = self->new_room_dialog == NULL;
+  AdwMessageDialog *dialog;
 
-  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("e.g. dr-smith-morning"));
-  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Room name"), -1);
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("New Visit Room"),
-                                   _("Patients and guests you invite join this room."));
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "create", _("C_reate"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "create",
-                                              ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "create");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_signal_connect (dialog, "response", G_CALLBACK (on_new_room_response), self);
+  dialog = reusable_dialog (self, &self->new_room_dialog, _("New Visit Room"),
+                            _("Patients and guests you invite join this room."));
+  if (fresh)
+    {
+      GtkWidget *entry = gtk_entry_new ();
+
+      gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("e.g. dr-smith-morning"));
+      gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("Room name"), -1);
+      adw_message_dialog_set_extra_child (dialog, entry);
+      adw_message_dialog_add_responses (dialog,
+                                        "cancel", _("_Cancel"),
+                                        "create", _("C_reate"),
+                                        NULL);
+      adw_message_dialog_set_response_appearance (dialog, "create", ADW_RESPONSE_SUGGESTED);
+      adw_message_dialog_set_default_response (dialog, "create");
+      adw_message_dialog_set_close_response (dialog, "cancel");
+      g_signal_connect_object (dialog, "response", G_CALLBACK (on_new_room_response), self, 0);
+    }
+  gtk_editable_set_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog)), "");
   gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (adw_message_dialog_get_extra_child (dialog));
 }
 
 static gboolean
@@ -878,6 +921,9 @@ hc_window_dispose (GObject *object)
   drop_engine (self);
   g_clear_pointer (&self->appointments, gtk_window_destroy);
   g_clear_pointer (&self->interpreter, gtk_window_destroy);
+  g_clear_pointer (&self->new_room_dialog, gtk_window_destroy);
+  g_clear_pointer (&self->remove_dialog, gtk_window_destroy);
+  g_clear_pointer (&self->end_dialog, gtk_window_destroy);
   /* Requests in flight hold the window; their results must not reach the
    * widgets once the template is gone. */
   if (self->session != NULL)

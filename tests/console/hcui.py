@@ -122,6 +122,19 @@ def wait_for(predicate, timeout=TIMEOUT):
     return None
 
 
+def find_all(accessible, role):
+    """Every descendant of @accessible with @role, in tree order."""
+    found = []
+    for child in children(accessible):
+        try:
+            if child.get_role() == role:
+                found.append(child)
+        except GLib.Error:
+            continue
+        found.extend(find_all(child, role))
+    return found
+
+
 def find_in_app(process, role, name=None, pattern=None, showing=False):
     for window in app_windows(process):
         try:
@@ -380,12 +393,12 @@ class Visit:
         self.url = None
         self.peers = []
 
-    def start_server(self):
+    def start_server(self, extra_config=''):
         """Returns '' when housecalld listens, else its log."""
         self.server, port, log = start_housecalld(
             self.housecalld, self.data_dir,
-            '[janus]\nws-port = %d\nice-enforce-list = %s\n' %
-            (self.JANUS_WS_PORT, os.environ['HC_NETNS_ICE_INTERFACE']))
+            '[janus]\nws-port = %d\nice-enforce-list = %s\n%s' %
+            (self.JANUS_WS_PORT, os.environ['HC_NETNS_ICE_INTERFACE'], extra_config))
         if port is None:
             return log or 'housecalld did not start'
         self.url = 'http://127.0.0.1:%d' % port

@@ -54,14 +54,23 @@ CHECKS = [
 ]
 
 
+TILES = {}
+
+
 def tile_state(process, prefix):
-    """(name, description) of the first tile whose name starts with @prefix."""
-    tile = find_in_app(process, None, pattern='^' + prefix)
+    """(name, description) of the tile whose name starts with @prefix. The large
+    tile and the preview live as long as the window: found once, then read
+    directly (walking the whole tree each time is slow under a sanitizer)."""
+    tile = TILES.get(prefix)
     if tile is None:
-        return None, None
+        tile = find_in_app(process, None, pattern='^' + prefix)
+        if tile is None:
+            return None, None
+        TILES[prefix] = tile
     try:
         return tile.get_name(), tile.get_description()
-    except Exception:  # noqa: BLE001 — a tile rebuilt under us
+    except Exception:  # noqa: BLE001 — gone under us
+        TILES.pop(prefix, None)
         return None, None
 
 
@@ -174,14 +183,14 @@ def main():
 
         # The patient's steady tone makes them the room's dominant speaker.
         speaking = wait_for(lambda: 'speaking' in (tile_state(process, 'Main speaker: ')[1] or ''),
-                            40)
+                            60)
         report(bool(speaking), CHECKS[4], 'large tile: %r' % (tile_state(process, 'Main speaker'),))
 
-        mute = wait_for(lambda: find_in_app(process, Atspi.Role.PUSH_BUTTON, pattern='^Mute ' + PATIENT), 10)
+        mute = wait_for(lambda: find_in_app(process, Atspi.Role.PUSH_BUTTON, pattern='^Mute ' + PATIENT), 30)
         if mute is not None:
             mute.get_action_iface().do_action(0)
         muted = wait_for(lambda: 'microphone off' in
-                         (tile_state(process, 'Main speaker: ')[1] or ''), 20)
+                         (tile_state(process, 'Main speaker: ')[1] or ''), 40)
         unmute = peer.ask('request mute {"audio": false, "video": false}', 'reply')
         report(bool(muted) and unmute is not None and not unmute.get('ok') and
                unmute.get('error') == 'forbidden', CHECKS[5],
@@ -205,7 +214,7 @@ def main():
             snap = peer.snapshot() or {}
             return ('speaking' in (own_state or '') and 'speaking' not in (large_state or '') and
                     console_sid is not None and snap.get('dominant') == console_sid)
-        changed = wait_for(provider_speaks, 40)
+        changed = wait_for(provider_speaks, 60)
         snap = peer.snapshot() or {}
         report(bool(changed), CHECKS[7],
                'large: %r; preview: %r; the patient\'s page has dominant %r (console %r)' %
@@ -223,11 +232,11 @@ def main():
                                         if w.get_name() == 'Add Interpreter'), None), 20)
         link = qr = guest = joined = thumbnail = None
         if dialog is not None:
-            create = wait_for(lambda: find(dialog, Atspi.Role.PUSH_BUTTON, pattern='^_?Create Link'), 10)
+            create = wait_for(lambda: find(dialog, Atspi.Role.PUSH_BUTTON, pattern='^_?Create Link'), 30)
             if create is not None:
                 create.get_action_iface().do_action(0)
             label = wait_for(lambda: find(dialog, Atspi.Role.LABEL, pattern=r'^http://.*/call\.html#room='),
-                             20)
+                             60)
             link = label.get_name() if label is not None else None
             qr = find(dialog, Atspi.Role.IMAGE)
         if link is not None:

@@ -88,8 +88,10 @@ def main():
         xdotool('key', '--clearmodifiers', 'ctrl+d')
         muted = wait_for(lambda: 'microphone off' in (own_tile(process) or ''), 10)
         xdotool('key', '--clearmodifiers', 'ctrl+d')
-        unmuted = wait_for(lambda: own_tile(process) is not None and
-                           'microphone off' not in own_tile(process), 10)
+        def unmuted_now():
+            state = own_tile(process)
+            return state is not None and 'microphone off' not in state
+        unmuted = wait_for(unmuted_now, 10)
         report(bool(muted) and bool(unmuted), CHECKS[3],
                'own tile after one press: %r, after two: %r' % (bool(muted), own_tile(process)))
 

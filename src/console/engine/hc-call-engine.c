@@ -183,6 +183,14 @@ struct _HcCallEngine
 
 G_DEFINE_FINAL_TYPE (HcCallEngine, hc_call_engine, G_TYPE_OBJECT)
 
+enum
+{
+  PHONE_CALL_STATUS,
+  N_ENGINE_SIGNALS
+};
+
+static guint engine_signals[N_ENGINE_SIGNALS];
+
 static void start_publishing   (HcCallEngine *self);
 static gboolean schedule_republish (HcCallEngine *self);
 static void subscribe          (HcCallEngine *self,
@@ -1362,6 +1370,16 @@ on_event (HcSignalingClient *client,
   if (self->leaving || self->local_sid == NULL)
     return;
 
+  /* For the Add Interpreter dialog: a phone call of this room changed status. */
+  if (strcmp (type, "phone-call-status") == 0 &&
+      json_object_get_member (message, "call") != NULL &&
+      JSON_NODE_HOLDS_OBJECT (json_object_get_member (message, "call")))
+    {
+      g_signal_emit (self, engine_signals[PHONE_CALL_STATUS], 0,
+                     json_object_get_object_member (message, "call"));
+      return;
+    }
+
   if (strcmp (type, "participant-connected") == 0 && sid != NULL &&
       g_strcmp0 (sid, self->local_sid) != 0)
     {
@@ -2472,6 +2490,16 @@ hc_call_engine_class_init (HcCallEngineClass *klass)
   properties[PROP_RECONNECTING] =
     g_param_spec_boolean ("reconnecting", NULL, NULL, FALSE, read_only);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * HcCallEngine::phone-call-status:
+   * @call: the phone call as the server's REST resource has it (a JsonObject)
+   *
+   * A phone call placed into this room changed status (providers only).
+   */
+  engine_signals[PHONE_CALL_STATUS] =
+    g_signal_new ("phone-call-status", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, JSON_TYPE_OBJECT);
 }
 
 static void
