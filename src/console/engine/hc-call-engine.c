@@ -47,7 +47,7 @@
 #define NQ_REPORT_DEAD_US        (6 * G_USEC_PER_SEC)
 /* Receive-side adaptation: this many samples in a row at level ≤ 2 take one step
  * down (thumbnails low, then the large tile to the middle layer, then low); this
- * many at ≥ 4 one step back up. */
+ * many at ≥ 3 one step back up. */
 #define NQ_DEGRADE_SAMPLES       2
 #define NQ_RECOVER_SAMPLES       3
 #define NQ_MAX_STEP              3
@@ -1668,7 +1668,9 @@ nq_adapt (HcCallEngine                 *self,
   if (result->level == 0)
     return;
   self->nq_bad_samples = recv <= 2 ? self->nq_bad_samples + 1 : 0;
-  self->nq_good_samples = recv >= 4 ? self->nq_good_samples + 1 : 0;
+  /* Back up from 3: a busy machine's own jitter keeps some receivers at 3 on a
+   * clean network, and three samples in a row keep it from see-sawing. */
+  self->nq_good_samples = recv >= 3 ? self->nq_good_samples + 1 : 0;
   if (self->nq_bad_samples >= NQ_DEGRADE_SAMPLES && step < NQ_MAX_STEP)
     {
       step++;
