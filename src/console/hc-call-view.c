@@ -73,7 +73,9 @@ sync_tile (HcParticipantTile   *tile,
   hc_participant_tile_set_speaking (tile,
                                     hc_remote_participant_get_is_dominant_speaker (participant));
   hc_participant_tile_set_network_quality (tile,
-                                           hc_remote_participant_get_network_quality (participant));
+                                           hc_remote_participant_get_network_quality_level (participant));
+  hc_participant_tile_set_network_reason (tile,
+                                          hc_remote_participant_get_network_quality_description (participant));
 }
 
 static void
@@ -202,6 +204,12 @@ update_preview (HcCallView *self)
   hc_participant_tile_set_paintable (self->preview_tile,
                                      self->engine ? hc_call_engine_get_local_preview (self->engine)
                                                   : NULL);
+  hc_participant_tile_set_network_quality (self->preview_tile,
+                                           self->engine ? hc_call_engine_get_network_quality_level (self->engine)
+                                                        : -1);
+  hc_participant_tile_set_network_reason (self->preview_tile,
+                                          self->engine ? hc_call_engine_get_network_quality_description (self->engine)
+                                                       : NULL);
   hc_participant_tile_set_audio_muted (self->preview_tile, muted);
   hc_participant_tile_set_video_muted (self->preview_tile, !camera);
   hc_participant_tile_set_speaking (self->preview_tile, speaking);
@@ -245,7 +253,9 @@ update_state (HcCallView *self)
 {
   HcCallState state = self->engine ? hc_call_engine_get_state (self->engine) : HC_CALL_STATE_IDLE;
 
-  gtk_revealer_set_reveal_child (self->reconnecting_banner, state == HC_CALL_STATE_RECONNECTING);
+  gtk_revealer_set_reveal_child (self->reconnecting_banner,
+                                 state == HC_CALL_STATE_RECONNECTING ||
+                                 (self->engine != NULL && hc_call_engine_get_reconnecting (self->engine)));
   switch (state)
     {
     case HC_CALL_STATE_IDLE:
@@ -572,11 +582,14 @@ hc_call_view_set_engine (HcCallView   *self,
                                G_CALLBACK (update_stage), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (hc_call_engine_get_participants (engine), "items-changed",
                                G_CALLBACK (update_stage), self, G_CONNECT_SWAPPED);
-      for (guint i = 0; i < 4; i++)
+      g_signal_connect_object (engine, "notify::reconnecting", G_CALLBACK (update_state), self,
+                               G_CONNECT_SWAPPED);
+      for (guint i = 0; i < 6; i++)
         {
           static const char * const preview_signals[] = {
             "notify::local-preview", "notify::microphone-muted", "notify::camera-enabled",
-            "notify::local-is-dominant-speaker",
+            "notify::local-is-dominant-speaker", "notify::network-quality-level",
+            "notify::network-quality-description",
           };
 
           g_signal_connect_object (engine, preview_signals[i], G_CALLBACK (update_preview), self,

@@ -22,6 +22,7 @@ struct _HcParticipantTile
 
   char         *name;
   char         *role_label;
+  char         *network_reason;
   gboolean      audio_muted;
   gboolean      video_muted;
   gboolean      speaking;
@@ -63,6 +64,8 @@ update_accessible (HcParticipantTile *self)
       if (state->len > 0)
         g_string_append (state, ", ");
       g_string_append_printf (state, _("connection %d of 5"), self->network_quality);
+      if (self->network_reason != NULL)
+        g_string_append_printf (state, " (%s)", self->network_reason);
     }
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
@@ -143,6 +146,7 @@ hc_participant_tile_finalize (GObject *object)
 
   g_free (self->name);
   g_free (self->role_label);
+  g_free (self->network_reason);
 
   G_OBJECT_CLASS (hc_participant_tile_parent_class)->finalize (object);
 }
@@ -341,4 +345,20 @@ hc_participant_tile_set_natural_size (HcParticipantTile *self,
   self->natural_height = MAX (height, 0);
   gtk_widget_set_size_request (GTK_WIDGET (self), self->natural_width, self->natural_height);
   gtk_widget_queue_resize (GTK_WIDGET (self));
+}
+
+void
+hc_participant_tile_set_network_reason (HcParticipantTile *self,
+                                        const char        *reason)
+{
+  g_return_if_fail (HC_IS_PARTICIPANT_TILE (self));
+
+  if (reason != NULL && reason[0] == '\0')
+    reason = NULL;
+  if (g_strcmp0 (self->network_reason, reason) == 0)
+    return;
+  g_free (self->network_reason);
+  self->network_reason = g_strdup (reason);
+  gtk_widget_set_tooltip_text (self->quality_bar, reason);
+  update_accessible (self);
 }

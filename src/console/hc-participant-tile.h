@@ -37,6 +37,10 @@ gboolean      hc_participant_tile_get_speaking     (HcParticipantTile *self);
 /* 0 … 5 as the Network Quality API counts; -1 when not known (no bars). */
 void          hc_participant_tile_set_network_quality (HcParticipantTile *self,
                                                        int                level);
+/* Why the connection is weak, as a sentence ("Pat's upload is limited"); NULL when
+ * there is nothing to say. Shown as the bars' tooltip and read after the state. */
+void          hc_participant_tile_set_network_reason  (HcParticipantTile *self,
+                                                       const char        *reason);
 /* A word for what the tile is, spoken before the state: "Main speaker", "Thumbnail",
  * "Your camera". */
 void          hc_participant_tile_set_role_label   (HcParticipantTile *self,

@@ -7,6 +7,7 @@
 #include "hc-appointments-window.h"
 #include "hc-call-engine.h"
 #include "hc-call-view.h"
+#include "hc-diagnostics-window.h"
 #include "hc-interpreter-dialog.h"
 #include "hc-queue-entry.h"
 #include "hc-room-item.h"
@@ -39,6 +40,7 @@ struct _HcWindow
   GtkWindow       *new_room_dialog;  /* likewise, message dialogs too (see reusable_dialog) */
   GtkWindow       *remove_dialog;
   GtkWindow       *end_dialog;
+  GtkWindow       *diagnostics;
   AdwWindowTitle  *waiting_room_title;
   GtkStack        *stage_stack;
   HcCallView      *call_view;
@@ -253,7 +255,8 @@ describe_participant (HcRemoteParticipant *participant,
                       AdwActionRow        *row)
 {
   g_autoptr(GString) state = g_string_new (NULL);
-  int quality = hc_remote_participant_get_network_quality (participant);
+  int quality = hc_remote_participant_get_network_quality_level (participant);
+  const char *reason = hc_remote_participant_get_network_quality_description (participant);
 
   if (hc_remote_participant_get_is_dominant_speaker (participant))
     g_string_append (state, _("Speaking"));
@@ -269,8 +272,17 @@ describe_participant (HcRemoteParticipant *participant,
       g_autofree char *words = g_strdup_printf (_("connection %d of 5"), quality);
 
       g_string_append_printf (state, " · %s", words);
+      if (reason != NULL && reason[0] != '\0')
+        g_string_append_printf (state, " · %s", reason);
     }
-  adw_action_row_set_subtitle (row, state->str);
+  if (hc_remote_participant_get_audio_only (participant))
+    g_string_append_printf (state, " · %s", _("voice only: their connection is too weak for video"));
+  {
+    /* Subtitles are markup; a reason may name someone with an ampersand. */
+    g_autofree char *escaped = g_markup_escape_text (state->str, -1);
+
+    adw_action_row_set_subtitle (row, escaped);
+  }
 }
 
 static void
@@ -306,6 +318,7 @@ create_participant_row (gpointer item,
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 3);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row),
                              adw_avatar_new (32, name, TRUE));
 
@@ -351,6 +364,8 @@ drop_engine (HcWindow *self)
     gtk_list_box_bind_model (self->participants_list, NULL, NULL, NULL, NULL);
   if (self->call_view != NULL)
     hc_call_view_set_engine (self->call_view, NULL);
+  if (self->diagnostics != NULL)
+    hc_diagnostics_window_set_engine (HC_DIAGNOSTICS_WINDOW (self->diagnostics), NULL);
   g_clear_object (&self->engine);
 }
 
@@ -490,6 +505,7 @@ update_call_actions (HcWindow *self)
                                  state != HC_CALL_STATE_FAILED);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.end-visit", in_room);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.add-interpreter", in_room);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.diagnostics", self->engine != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-microphone", self->engine != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.toggle-camera", self->engine != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.mute-participant", in_room);
@@ -650,6 +666,21 @@ add_interpreter_action (GtkWidget  *widget,
     self->interpreter = hc_interpreter_dialog_new (GTK_WINDOW (self), self->session);
   hc_interpreter_dialog_set_call (HC_INTERPRETER_DIALOG (self->interpreter), self->engine);
   gtk_window_present (self->interpreter);
+}
+
+static void
+diagnostics_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  HcWindow *self = HC_WINDOW (widget);
+
+  if (self->engine == NULL)
+    return;
+  if (self->diagnostics == NULL)
+    self->diagnostics = hc_diagnostics_window_new (GTK_WINDOW (self));
+  hc_diagnostics_window_set_engine (HC_DIAGNOSTICS_WINDOW (self->diagnostics), self->engine);
+  gtk_window_present (self->diagnostics);
 }
 
 static void
@@ -924,6 +955,7 @@ hc_window_dispose (GObject *object)
   g_clear_pointer (&self->new_room_dialog, gtk_window_destroy);
   g_clear_pointer (&self->remove_dialog, gtk_window_destroy);
   g_clear_pointer (&self->end_dialog, gtk_window_destroy);
+  g_clear_pointer (&self->diagnostics, gtk_window_destroy);
   /* Requests in flight hold the window; their results must not reach the
    * widgets once the template is gone. */
   if (self->session != NULL)
@@ -991,6 +1023,9 @@ hc_window_class_init (HcWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.end-visit", NULL, end_visit_action);
   gtk_widget_class_install_action (widget_class, "win.add-interpreter", NULL,
                                    add_interpreter_action);
+  gtk_widget_class_install_action (widget_class, "win.diagnostics", NULL, diagnostics_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_d, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.diagnostics", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_i, GDK_CONTROL_MASK,
                                        "win.add-interpreter", NULL);
   gtk_widget_class_install_action (widget_class, "win.toggle-microphone", NULL,
