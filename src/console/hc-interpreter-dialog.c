@@ -658,6 +658,17 @@ build_keypad (HcInterpreterDialog *self)
 
 /* Which ways the server offers for this visit: the phone bridge, a service. */
 static void
+show_group_if (HcInterpreterDialog *self,
+               JsonNode            *root,
+               GtkWidget           *group,
+               const char          *key)
+{
+  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root) && group != NULL)
+    gtk_widget_set_visible (group, json_object_get_boolean_member_with_default (
+                                     json_node_get_object (root), key, FALSE));
+}
+
+static void
 on_phone_calls_listed (GObject      *source,
                        GAsyncResult *result,
                        gpointer      user_data)
@@ -665,10 +676,7 @@ on_phone_calls_listed (GObject      *source,
   g_autoptr(HcInterpreterDialog) self = user_data;
   g_autoptr(JsonNode) root = hc_session_api_finish (HC_SESSION (source), result, NULL);
 
-  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root) && self->phone_group != NULL)
-    gtk_widget_set_visible (self->phone_group,
-                            json_object_get_boolean_member_with_default (
-                              json_node_get_object (root), "phone_bridge", FALSE));
+  show_group_if (self, root, self->phone_group, "phone_bridge");
 }
 
 static void
@@ -679,10 +687,7 @@ on_service_listed (GObject      *source,
   g_autoptr(HcInterpreterDialog) self = user_data;
   g_autoptr(JsonNode) root = hc_session_api_finish (HC_SESSION (source), result, NULL);
 
-  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root) && self->service_group != NULL)
-    gtk_widget_set_visible (self->service_group,
-                            json_object_get_boolean_member_with_default (
-                              json_node_get_object (root), "available", FALSE));
+  show_group_if (self, root, self->service_group, "available");
 }
 
 static void
