@@ -5,15 +5,17 @@
 //     Accept-Language) gets the check-in page in Spanish, <html lang="es">, no
 //     English left, and a Spanish sentence when it submits an empty form
 //   - a browser in French (fr-FR) gets it in French
-//   - Chromium started with --lang and --accept-lang es-419, no locale override, gets a dead
-//     link's page in Spanish
+//   - Chromium started with --lang and --accept-lang es-419, no locale override,
+//     gets a dead link's page in Spanish
+//   - the guest page (call.html, for interpreters and family members) in
+//     French: its join form, and a refused invitation's sentence
 //
 // Needs root. Run: cd tests/browser && HOUSECALLD=… node --test patient-language.test.mjs
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { launchChromium } from './lib/browser.mjs';
+import { launchChromium, serveWebFromDisk, webFromDisk } from './lib/browser.mjs';
 import { canCreateNetns, createNetns } from './lib/netns.mjs';
 import { Clinic, PatientPage } from './lib/patient.mjs';
 import { startServer } from './lib/server.mjs';
@@ -103,5 +105,33 @@ describe('the patient web app in the browser\'s language', { skip: support.ok ? 
     const text = await mainText(p);
     assert.match(text, /Este enlace de consulta ya no es válido\. Pida uno nuevo a la clínica\./, text);
     assert.ok(!text.includes('This visit link is not valid'), text);
+  });
+
+  test('fr-FR: the guest page and its errors are in French', async () => {
+    const context = await browser.newContext({ locale: 'fr-FR' });
+    try {
+      if (webFromDisk())
+        await serveWebFromDisk(context, server.origin);
+      const page = await context.newPage();
+      await page.goto(`${server.origin}/call.html`, { timeout: 15000 });
+      await page.waitForFunction(() => document.documentElement.lang === 'fr', null, { timeout: 10000 });
+      const text = (await page.locator('body').innerText()).trim();
+      assert.match(text, /Rejoindre une consultation vidéo/, text);
+      assert.match(text, /Code d’accès/, text);
+      assert.match(text, /Non connecté/, text);
+      assert.ok(!/Join a video visit|Access token|Not connected/.test(text), `English left: ${text}`);
+      assert.equal(await page.title(), 'Housecall — consultation vidéo');
+      assert.equal(await page.getByRole('button', { name: 'Rejoindre la consultation' }).count(), 1);
+
+      // A token that is not one: the refusal is said in French.
+      await page.locator('#token').fill('not-a-token');
+      await page.locator('#room').fill('some-room');
+      await page.getByRole('button', { name: 'Rejoindre la consultation' }).click();
+      const error = page.locator('#form-error');
+      await error.waitFor({ state: 'visible', timeout: 15000 });
+      assert.match(await error.innerText(), /Cette invitation a expiré ou n’est pas valide/, await error.innerText());
+    } finally {
+      await context.close().catch(() => {});
+    }
   });
 });

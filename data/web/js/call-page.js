@@ -2,19 +2,22 @@
 //
 // The call page: a small join form and the stage. The token is typed or
 // pasted into the form (or handed to window.housecall.start() by a test) and
-// never appears in the URL. A room name may come from ?room=.
+// never appears in the URL. A room name may come from ?room=. Guests (an
+// interpreter, a family member) get it in their browser's language, like the
+// patient app.
 
 import { Call } from './call.js';
+import { chooseLanguage, language, localize, setLanguage, t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 
-const STATE_TEXT = {
-  idle: 'Not connected',
-  connecting: 'Connecting…',
-  joined: 'In the visit',
-  reconnecting: 'Connection lost — reconnecting…',
-  ended: 'The visit has ended',
-  failed: 'Could not join the visit',
+const STATE_KEYS = {
+  idle: 'guest.status.idle',
+  connecting: 'guest.status.connecting',
+  joined: 'guest.status.joined',
+  reconnecting: 'guest.status.reconnecting',
+  ended: 'guest.status.ended',
+  failed: 'guest.status.failed',
 };
 
 let call = null;
@@ -33,25 +36,30 @@ function describe(error) {
   switch (error?.error) {
     case 'authentication-failed':
     case 'token-expired':
-      return 'This invitation has expired or is not valid. Ask the clinic for a new link.';
+      return t('guest.error.invalid');
     case 'token-revoked':
-      return 'This invitation was withdrawn by the clinic.';
+      return t('guest.error.revoked');
     case 'reconnect-failed':
-      return 'The connection was lost. Check your network and join again.';
+      return t('guest.error.lost');
     case 'token-room-mismatch':
-      return 'This invitation is for a different room.';
+      return t('guest.error.wrong-room');
     case 'room-full':
-      return 'The visit is full.';
+      return t('guest.error.full');
     case 'room-completed':
-      return 'This visit has already ended.';
+      return t('guest.error.completed');
     case 'removed':
-      return 'The provider removed you from the visit.';
+      return t('guest.error.removed');
     default:
+      // Every other token-… code (docs/errors.md, 201xx): malformed, bad
+      // signature, wrong issuer… all mean the invitation cannot be used.
+      if (String(error?.error ?? '').startsWith('token-'))
+        return t('guest.error.invalid');
       if (error?.name === 'NotAllowedError')
-        return 'Camera and microphone access was denied. Allow it in the browser and try again.';
+        return t('guest.error.denied');
       if (error?.name === 'NotFoundError')
-        return 'No camera or microphone was found.';
-      return error?.message ?? 'Something went wrong. Please try again.';
+        return t('guest.error.no-devices');
+      // The server's own sentence (English) is better than none.
+      return error?.message ?? t('guest.error.generic');
   }
 }
 
@@ -61,9 +69,9 @@ function updateControls() {
   const micOn = call?.micEnabled ?? false;
   const cameraOn = call?.cameraEnabled ?? false;
   mic.setAttribute('aria-pressed', String(micOn));
-  mic.textContent = micOn ? 'Microphone on' : 'Microphone off';
+  mic.textContent = t(micOn ? 'call.mic-on' : 'call.mic-off');
   camera.setAttribute('aria-pressed', String(cameraOn));
-  camera.textContent = cameraOn ? 'Camera on' : 'Camera off';
+  camera.textContent = t(cameraOn ? 'call.camera-on' : 'call.camera-off');
 }
 
 /** "Reconnecting…" while the socket or the media transport is down; "audio
@@ -71,8 +79,7 @@ function updateControls() {
 function updateBanner() {
   const banner = $('banner');
   const down = call?.state === 'reconnecting' || call?.networkQuality?.level === 0;
-  const text = down ? 'Reconnecting…'
-    : (call?.audioOnly ? 'Your connection is too weak for video: audio only until it improves.' : '');
+  const text = down ? t('guest.reconnecting') : (call?.audioOnly ? t('guest.audio-only') : '');
   banner.textContent = text;
   banner.hidden = !text;
   banner.dataset.kind = down ? 'reconnecting' : (call?.audioOnly ? 'audio-only' : '');
@@ -96,7 +103,7 @@ async function start(options) {
   call.on('network-quality', updateBanner);
   call.on('audio-only', updateBanner);
   call.on('state', (state) => {
-    setStatus(STATE_TEXT[state] ?? state);
+    setStatus(STATE_KEYS[state] ? t(STATE_KEYS[state]) : state);
     updateBanner();
     if (state === 'joined' || state === 'reconnecting')
       showCall(true);
@@ -106,7 +113,7 @@ async function start(options) {
   });
   call.on('ended', ({ reason }) => {
     if (reason === 'room-completed')
-      showError('The provider has ended the visit.');
+      showError(t('guest.ended-by-provider'));
     else if (reason !== 'left')
       showError(describe({ error: reason }));
   });
@@ -119,7 +126,7 @@ async function start(options) {
     if (call.state === 'failed' || call.state === 'ended')
       showError(describe(error));
     else
-      setStatus(`In the visit, but your video could not be sent: ${describe(error)}`);
+      setStatus(t('guest.no-video-sent', { reason: describe(error) }));
     throw error;
   }
 }
@@ -150,6 +157,10 @@ $('camera').addEventListener('click', () => {
 $('leave').addEventListener('click', () => {
   call?.leave();
 });
+
+setLanguage(chooseLanguage(navigator.languages ?? [navigator.language]));
+document.documentElement.lang = language();
+localize();
 
 const roomFromUrl = new URLSearchParams(window.location.search).get('room');
 if (roomFromUrl)
