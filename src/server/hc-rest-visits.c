@@ -300,9 +300,10 @@ wait_for_position (gint   position,
 }
 
 HcQueueSnapshot *
-hc_queue_snapshot_new (HcServer *self)
+hc_queue_snapshot_new (HcServer   *self,
+                       const char *provider)
 {
-  g_autoptr(GPtrArray) entries = hc_store_list_waiting (self->store, NULL, NULL);
+  g_autoptr(GPtrArray) entries = hc_store_list_waiting (self->store, provider, NULL);
   g_autoptr(GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GHashTable) averages = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   HcQueueSnapshot *snapshot;
@@ -315,7 +316,9 @@ hc_queue_snapshot_new (HcServer *self)
   snapshot->slots = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   /* The same positions as hc_server_queue_position(): the rank among the waiting
    * entries of the same provider (entries without one among themselves), in the
-   * store's order, which is the same for every provider's list. */
+   * store's order, which is the same for every provider's list. @provider's list
+   * holds all of its entries and all without a provider, so their ranks come out
+   * the same as in the whole queue. */
   for (guint i = 0; i < entries->len; i++)
     {
       HcWaitingEntry *entry = g_ptr_array_index (entries, i);

@@ -124,10 +124,12 @@ gboolean hc_server_queue_view_changed (HcServer       *self,
 void     hc_server_provider_queue_changed (HcServer   *self,
                                            const char *provider);
 
-/* Everyone waiting or admitted, first checked in first, each waiting entry with its
- * position and estimated wait: what each session would otherwise ask the store for. */
+/* Everyone waiting or admitted (@provider's entries and those without a provider when
+ * @provider is not NULL), first checked in first, each waiting entry with its position
+ * and estimated wait: what each session would otherwise ask the store for. */
 typedef struct _HcQueueSnapshot HcQueueSnapshot;
-HcQueueSnapshot      *hc_queue_snapshot_new   (HcServer        *self);
+HcQueueSnapshot      *hc_queue_snapshot_new   (HcServer        *self,
+                                               const char      *provider);
 void                  hc_queue_snapshot_free  (HcQueueSnapshot *snapshot);
 /* @identity's entry, or NULL when not waiting or admitted; borrowed. */
 const HcWaitingEntry *hc_queue_snapshot_find  (HcQueueSnapshot *snapshot,

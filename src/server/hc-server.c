@@ -274,7 +274,10 @@ queue_changed (HcServer   *self,
                const char *provider)
 {
   g_autoptr(GPtrArray) sessions = snapshot_sessions (self);
-  g_autoptr(HcQueueSnapshot) snapshot = hc_queue_snapshot_new (self);
+  /* A change within one provider's queue moves only the places in it (and in the
+   * entries without a provider, which it lists too): the others are left out of the
+   * snapshot, and their patients are not told anything. */
+  g_autoptr(HcQueueSnapshot) snapshot = hc_queue_snapshot_new (self, all_views ? NULL : provider);
   g_autoptr(GHashTable) connected = connected_patients (self);
   g_autofree char *scope = g_strdup (provider);
 
