@@ -70,6 +70,8 @@ struct _HcInterpreterDialog
   AdwComboRow     *role_row;
   AdwComboRow     *language_row;
   AdwEntryRow     *name_row;
+  AdwEntryRow     *sms_row;
+  GtkLabel        *invite_error;
   GtkSpinButton   *lifetime_spin;
   GtkWidget       *create_button;
   GtkWidget       *link_group;
@@ -111,13 +113,33 @@ suggest_name (HcInterpreterDialog *self)
   self->filling_name = FALSE;
 }
 
+/* The name must be there; a number to text the link to is checked as typed. */
+static void
+validate_invite_form (HcInterpreterDialog *self)
+{
+  const char *number = gtk_editable_get_text (GTK_EDITABLE (self->sms_row));
+  g_autofree char *normalized = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean number_ok = *number == '\0' ||
+                       (normalized = hc_phone_normalize (number, &error)) != NULL;
+
+  if (number_ok)
+    gtk_widget_remove_css_class (GTK_WIDGET (self->sms_row), "error");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (self->sms_row), "error");
+  gtk_label_set_text (self->invite_error, error ? error->message : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->invite_error), error != NULL);
+  gtk_widget_set_sensitive (self->create_button,
+                            number_ok &&
+                            *gtk_editable_get_text (GTK_EDITABLE (self->name_row)) != '\0');
+}
+
 static void
 on_name_changed (HcInterpreterDialog *self)
 {
   if (!self->filling_name)
     self->name_edited = TRUE;
-  gtk_widget_set_sensitive (self->create_button,
-                            *gtk_editable_get_text (GTK_EDITABLE (self->name_row)) != '\0');
+  validate_invite_form (self);
 }
 
 GdkTexture *
@@ -314,6 +336,8 @@ on_invite_created (GObject      *source,
   gtk_widget_set_visible (self->link_group, TRUE);
   if (qr == NULL)
     show_toast (self, error->message);
+  else if (json_object_has_member (object, "sms"))
+    show_toast (self, _("The link is on its way by text"));
   refresh_invites (self);
 }
 
@@ -328,6 +352,9 @@ on_create_clicked (HcInterpreterDialog *self)
   g_hash_table_insert (form, "Identity",
                        g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
   g_hash_table_insert (form, "Ttl", g_strdup_printf ("%d", minutes * 60));
+  if (*gtk_editable_get_text (GTK_EDITABLE (self->sms_row)) != '\0')
+    g_hash_table_insert (form, "To",
+                         g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->sms_row))));
   gtk_widget_set_sensitive (self->create_button, FALSE);
   hc_session_api_async (self->session, "POST", path, form, self->cancellable, on_invite_created,
                         g_object_ref (self));
@@ -837,6 +864,8 @@ hc_interpreter_dialog_class_init (HcInterpreterDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HcInterpreterDialog, role_row);
   gtk_widget_class_bind_template_child (widget_class, HcInterpreterDialog, language_row);
   gtk_widget_class_bind_template_child (widget_class, HcInterpreterDialog, name_row);
+  gtk_widget_class_bind_template_child (widget_class, HcInterpreterDialog, sms_row);
+  gtk_widget_class_bind_template_child (widget_class, HcInterpreterDialog, invite_error);
   gtk_widget_class_bind_template_child (widget_class, HcInterpreterDialog, lifetime_spin);
   gtk_widget_class_bind_template_child (widget_class, HcInterpreterDialog, create_button);
   gtk_widget_class_bind_template_child (widget_class, HcInterpreterDialog, link_group);
@@ -890,6 +919,7 @@ hc_interpreter_dialog_init (HcInterpreterDialog *self)
   g_signal_connect_swapped (self->language_row, "notify::selected", G_CALLBACK (suggest_name),
                             self);
   g_signal_connect_swapped (self->name_row, "changed", G_CALLBACK (on_name_changed), self);
+  g_signal_connect_swapped (self->sms_row, "changed", G_CALLBACK (validate_invite_form), self);
   g_signal_connect_swapped (self->create_button, "clicked", G_CALLBACK (on_create_clicked), self);
   g_signal_connect_swapped (self->copy_button, "clicked", G_CALLBACK (on_copy_clicked), self);
   g_signal_connect (self, "map", G_CALLBACK (on_mapped), NULL);

@@ -46,8 +46,8 @@ CHECKS = [
     'a patient cannot use host controls on the provider',
     'the provider speaks: the speaker changes from the large tile to the provider',
     'the screenshot of the call shows the window',
-    'Add Interpreter (Ctrl+I) makes a link for this visit with a QR code; the guest who opens it '
-    'joins and shows as a thumbnail',
+    'Add Interpreter (Ctrl+I) refuses a malformed number to text the link to, makes a link for '
+    'this visit with a QR code; the guest who opens it joins and shows as a thumbnail',
     'the invitation is listed as joined; revoking it removes the guest, and the link no longer works',
     'host control: the provider removes the patient, whose page ends the visit',
     'quitting during the visit leaves it: exit status 0, no publisher left in Janus',
@@ -230,9 +230,16 @@ def main():
         xdotool('key', '--clearmodifiers', 'ctrl+i')
         dialog = wait_for(lambda: next((w for w in hcui.app_windows(process)
                                         if w.get_name() == 'Add Interpreter'), None), 20)
-        link = qr = guest = joined = thumbnail = None
+        link = qr = guest = joined = thumbnail = texted_refused = None
         if dialog is not None:
             create = wait_for(lambda: find(dialog, Atspi.Role.PUSH_BUTTON, pattern='^_?Create Link'), 30)
+            # A number to text the link to is checked as typed; left empty, no text goes.
+            sms = find(dialog, Atspi.Role.TEXT, pattern='^Also Send by Text')
+            if sms is not None:
+                sms.get_editable_text_iface().set_text_contents('12ab')
+                texted_refused = wait_for(lambda: find(dialog, Atspi.Role.ALERT, pattern=r'\w'), 10)
+                sms.get_editable_text_iface().set_text_contents('')
+                wait_for(lambda: create.get_state_set().contains(Atspi.StateType.SENSITIVE), 10)
             if create is not None:
                 create.get_action_iface().do_action(0)
             label = wait_for(lambda: find(dialog, Atspi.Role.LABEL, pattern=r'^http://.*/call\.html#room='),
@@ -244,9 +251,11 @@ def main():
             joined = guest.next_event(['joined', 'failed'], 90)
             thumbnail = wait_for(lambda: find_in_app(process, None, 'Thumbnail: interpreter-es'), 60)
         report(link is not None and qr is not None and joined is not None and
-               joined.get('event') == 'joined' and thumbnail is not None, CHECKS[9],
-               'dialog %r, link %r, QR %r, guest %r, thumbnail %r' %
-               (dialog is not None, link, qr is not None, joined, thumbnail is not None))
+               joined.get('event') == 'joined' and thumbnail is not None and
+               texted_refused is not None, CHECKS[9],
+               'dialog %r, a malformed number to text refused: %r, link %r, QR %r, guest %r, '
+               'thumbnail %r' % (dialog is not None, texted_refused and texted_refused.get_name(),
+                                 link, qr is not None, joined, thumbnail is not None))
 
         listed = revoked = refused = None
         if dialog is not None and thumbnail is not None:
