@@ -38,7 +38,7 @@ static const struct
              "max-segments", "max-attempts", "retry-initial-seconds", "retry-max-seconds",
              "request-timeout-seconds", "confirm-timeout-seconds", "send-cancellation",
              "invite-template", "reminder-template", "update-template", "cancel-template",
-             "kannel-url", "kannel-username", "kannel-password-file", "kannel-smsc",
+             "guest-invite-template", "kannel-url", "kannel-username", "kannel-password-file", "kannel-smsc",
              "twilio-url", "twilio-account-sid", "twilio-auth-token-file", NULL } },
   { "sip", { "trunk", "proxy", "listen", "transport", "username", "password-file", "caller-id",
              "caller-name", "ring-timeout-seconds", "max-call-seconds", "rtp-address",
@@ -845,7 +845,8 @@ load_sms (GKeyFile  *file,
           GError   **error)
 {
   static const char * const template_keys[] = {
-    "invite-template", "reminder-template", "update-template", "cancel-template"
+    "invite-template", "reminder-template", "update-template", "cancel-template",
+    "guest-invite-template"
   };
   g_autofree char *callback_secret_file = NULL;
   g_autofree char *kannel_password_file = NULL;
@@ -892,6 +893,22 @@ load_sms (GKeyFile  *file,
       if (config->sms_templates[i] != NULL &&
           !hc_sms_template_check (config->sms_templates[i], &local_error))
         return config_error (error, "sms", template_keys[i], "%s", local_error->message);
+    }
+  if (config->sms_templates[HC_SMS_KIND_GUEST_INVITE] != NULL)
+    {
+      /* A guest invite knows no appointment: no {time}, no {provider}. */
+      static const char * const names[] = { "clinic", "clinic_phone", "time", "link", "provider",
+                                             NULL };
+      static const char * const values[] = { "Clinic", "+15550100", NULL, "https://x.example/",
+                                              NULL, NULL };
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *text = hc_sms_template_render (config->sms_templates[HC_SMS_KIND_GUEST_INVITE],
+                                                      names, values, 255, NULL, &local_error);
+
+      if (text == NULL && g_error_matches (local_error, HC_ERROR,
+                                           HC_ERROR_SMS_TEMPLATE_VARIABLE_EMPTY))
+        return config_error (error, "sms", "guest-invite-template",
+                             "only {clinic}, {clinic_phone} and {link} are known for a guest link");
     }
 
   if (config->sms_gateway == NULL)

@@ -64,7 +64,7 @@ typedef struct
   guint      sms_request_timeout;
   guint      sms_confirm_timeout;
   gboolean   sms_send_cancellation;
-  char      *sms_templates[4];       /* by HcSmsKind; NULL: the translated default */
+  char      *sms_templates[5];       /* by HcSmsKind; NULL: the translated default */
   char      *kannel_url;
   char      *kannel_username;
   char      *kannel_password_file;

@@ -4,8 +4,10 @@
 #include "config.h"
 
 #include "hc-password.h"
+#include "hc-phone.h"
 #include "hc-server-private.h"
 #include "hc-sid.h"
+#include "hc-sms-dispatcher.h"
 
 #include <string.h>
 
@@ -13,7 +15,7 @@
  * (/v1/Rooms/{Room}/GuestTokens[/{Jti}]). */
 
 static const char * const login_params[] = { "username", "password", NULL };
-static const char * const guest_params[] = { "Identity", "Ttl", NULL };
+static const char * const guest_params[] = { "Identity", "Ttl", "To", NULL };
 
 typedef struct
 {
@@ -54,11 +56,50 @@ verify_in_thread (GTask        *task,
   g_task_return_boolean (task, ok && data->exists);
 }
 
+/* A text's {sid, status[, error]} as answers show it: never its number
+ * or its text. */
+static void
+add_sms_member (JsonBuilder       *builder,
+                const HcSmsRecord *sms)
+{
+  json_builder_set_member_name (builder, "sms");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "sid");
+  json_builder_add_string_value (builder, sms->sid);
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_string_value (builder, sms->status);
+  if (sms->error_code != 0)
+    {
+      json_builder_set_member_name (builder, "error_code");
+      json_builder_add_int_value (builder, sms->error_code);
+      json_builder_set_member_name (builder, "error");
+      json_builder_add_string_value (builder, hc_error_code_slug (sms->error_code));
+    }
+  json_builder_end_object (builder);
+}
+
+static void
+send_token_with_sms (HcServer          *self,
+                     SoupServerMessage *msg,
+                     const char        *token,
+                     HcTokenClaims     *claims,
+                     const HcSmsRecord *sms);
+
 static void
 send_token (HcServer          *self,
             SoupServerMessage *msg,
             const char        *token,
             HcTokenClaims     *claims)
+{
+  send_token_with_sms (self, msg, token, claims, NULL);
+}
+
+static void
+send_token_with_sms (HcServer          *self,
+                     SoupServerMessage *msg,
+                     const char        *token,
+                     HcTokenClaims     *claims,
+                     const HcSmsRecord *sms)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) node = NULL;
@@ -82,6 +123,8 @@ send_token (HcServer          *self,
   json_builder_add_int_value (builder, claims->exp - claims->iat);
   json_builder_set_member_name (builder, "date_expires");
   json_builder_add_string_value (builder, expires);
+  if (sms != NULL)
+    add_sms_member (builder, sms);
   json_builder_end_object (builder);
   node = json_builder_get_root (builder);
   hc_http_send_json (msg, claims->role == HC_ROLE_GUEST ? SOUP_STATUS_CREATED : SOUP_STATUS_OK,
@@ -266,8 +309,13 @@ mint_guest_token (HcServer          *self,
   g_autoptr(HcParams) params = hc_params_parse (msg, &error);
   g_autoptr(HcTokenClaims) claims = NULL;
   g_autofree char *token = NULL;
+  g_autofree char *to = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *base = NULL;
+  g_autoptr(HcSmsRecord) sms = NULL;
   const char *identity;
   const char *ttl_text;
+  const char *to_input;
   guint64 ttl = self->config->guest_token_ttl;
 
   if (params == NULL || !hc_params_check_known (params, guest_params, &error))
@@ -302,6 +350,16 @@ mint_guest_token (HcServer          *self,
       return;
     }
 
+  /* The number is checked before anything is minted: a refused request
+   * leaves no token behind. */
+  to_input = hc_params_get (params, "To");
+  if (to_input != NULL && (to = hc_phone_normalize (to_input, &error)) == NULL)
+    {
+      g_prefix_error (&error, "To: ");
+      hc_http_send_error (msg, error);
+      return;
+    }
+
   token = hc_server_mint_guest (self, room, identity, ttl,
                                 principal->kind == HC_PRINCIPAL_TOKEN ? principal->claims->identity
                                                                       : NULL,
@@ -311,7 +369,30 @@ mint_guest_token (HcServer          *self,
       hc_http_send_error (msg, error);
       return;
     }
-  send_token (self, msg, token, claims);
+  if (to != NULL)
+    {
+      /* The token rides in the fragment, which browsers never send. */
+      base = hc_server_base_url (self);
+      link = g_strdup_printf ("%s/call.html#room=%s&token=%s", base, room->sid, token);
+      sms = hc_sms_dispatcher_queue_guest_invite (self->sms, to, link, claims->jti, claims->exp,
+                                                  &error);
+      if (sms == NULL)
+        {
+          /* No text, no token: the caller sees the error and tries again. */
+          g_autoptr(GError) revoke_error = NULL;
+
+          if (!hc_store_revoke_token (self->store, claims->jti, room->sid, hc_server_now (),
+                                      &revoke_error))
+            g_warning ("Could not revoke the guest token %s minted for a text that failed: %s",
+                       claims->jti, revoke_error->message);
+          hc_http_send_error (msg, error);
+          return;
+        }
+      hc_store_audit (self->store, "sms.guest-invite",
+                      principal->kind == HC_PRINCIPAL_TOKEN ? principal->claims->identity : NULL,
+                      sms->sid, hc_server_remote_address (msg));
+    }
+  send_token_with_sms (self, msg, token, claims, sms);
 }
 
 static void
@@ -359,6 +440,12 @@ list_guest_tokens (HcServer          *self,
       json_builder_add_string_value (builder, created);
       json_builder_set_member_name (builder, "date_expires");
       json_builder_add_string_value (builder, expires);
+      {
+        g_autoptr(HcSmsRecord) sms = hc_store_find_sms_by_token (self->store, token->jti, NULL);
+
+        if (sms != NULL)
+          add_sms_member (builder, sms);
+      }
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -401,6 +488,12 @@ hc_rest_guest_tokens_handle (HcServer          *self,
         {
           hc_http_send_error (msg, error);
           return;
+        }
+      /* A text with the link that has not gone yet never goes. */
+      if (!hc_store_cancel_token_sms (self->store, jti, hc_server_now (), &error))
+        {
+          g_warning ("Could not cancel the texts of guest token %s: %s", jti, error->message);
+          g_clear_error (&error);
         }
       hc_store_audit (self->store, "token.revoked",
                       principal->kind == HC_PRINCIPAL_TOKEN ? principal->claims->identity : NULL,

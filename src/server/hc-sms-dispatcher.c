@@ -21,6 +21,9 @@
 /* A send that has not answered this long after its request timeout is
  * treated as interrupted. */
 #define SENDING_GRACE_SECONDS 60
+/* A guest link carries its token (a JWT of some 560 characters): its text
+ * is allowed more concatenated parts than [sms] max-segments. */
+#define GUEST_INVITE_MAX_SEGMENTS 6
 
 struct _HcSmsDispatcher
 {
@@ -218,6 +221,38 @@ on_sent (GObject      *source,
     tick (self);
 }
 
+/* A guest invite's text was made when it was asked for (the token in it
+ * cannot be made again): it is sent as it is while its token is good.
+ * Returns the text, or NULL after settling the message. */
+static char *
+guest_invite_body (HcSmsDispatcher   *self,
+                   const HcSmsRecord *sms,
+                   gint64             now,
+                   HcSmsLength       *length)
+{
+  if (sms->token_jti == NULL || hc_store_token_is_revoked (self->store, sms->token_jti))
+    {
+      HcSmsUpdate update = { .status = "cancelled", .error_code = -1 };
+
+      update_sms (self, sms->sid, "scheduled", &update, NULL);
+      g_message ("SMS %s cancelled: its guest link was revoked", sms->sid);
+      return NULL;
+    }
+  if (sms->expires_at != 0 && now >= sms->expires_at)
+    {
+      fail_sms (self, sms->sid, "scheduled", HC_ERROR_SMS_EXPIRED,
+                "The guest link expired before the message could be sent");
+      return NULL;
+    }
+  if (sms->body == NULL)
+    {
+      fail_sms (self, sms->sid, "scheduled", HC_ERROR_NOT_FOUND, "The message has no text");
+      return NULL;
+    }
+  hc_sms_measure (sms->body, length);
+  return g_strdup (sms->body);
+}
+
 /* Returns whether a send began. */
 static gboolean
 process_due (HcSmsDispatcher   *self,
@@ -233,6 +268,21 @@ process_due (HcSmsDispatcher   *self,
   HcSmsOutgoing outgoing;
   gboolean started = FALSE;
   Job *job;
+
+  if (g_strcmp0 (sms->kind, "guest-invite") == 0)
+    {
+      /* Opt-outs count for guests as for patients. */
+      if (hc_store_is_opted_out (self->store, sms->to_number))
+        {
+          fail_sms (self, sms->sid, "scheduled", HC_ERROR_SMS_OPTED_OUT,
+                    "The number opted out with STOP; nothing is sent to it until it sends START");
+          return FALSE;
+        }
+      body = guest_invite_body (self, sms, now, &length);
+      if (body == NULL)
+        return FALSE;
+      goto send;
+    }
 
   appointment = hc_store_find_appointment (self->store, sms->appointment_sid, &error);
   if (appointment == NULL || !hc_sms_kind_from_string (sms->kind, &kind))
@@ -267,6 +317,7 @@ process_due (HcSmsDispatcher   *self,
       return FALSE;
     }
 
+send:
   /* The point of no return is committed before the gateway hears of it: if
    * we die from here on, the next start knows a send may have happened. */
   if (!hc_store_sms_begin_send (self->store, sms->sid, body, length.segments,
@@ -500,7 +551,7 @@ hc_sms_dispatcher_render (HcSmsDispatcher           *self,
   const char *values[G_N_ELEMENTS (names)] = { NULL };
 
   g_return_val_if_fail (HC_IS_SMS_DISPATCHER (self), NULL);
-  g_return_val_if_fail (kind < HC_SMS_N_KINDS, NULL);
+  g_return_val_if_fail (kind < HC_SMS_N_KINDS && kind != HC_SMS_KIND_GUEST_INVITE, NULL);
 
   if (appointment->provider != NULL)
     provider = hc_store_lookup_provider (self->store, appointment->provider, NULL);
@@ -527,7 +578,8 @@ check_templates (HcSmsDispatcher           *self,
       g_autofree char *text = NULL;
 
       if ((kind == HC_SMS_KIND_REMINDER && self->config->sms_n_reminder_offsets == 0) ||
-          (kind == HC_SMS_KIND_CANCEL && !self->config->sms_send_cancellation))
+          (kind == HC_SMS_KIND_CANCEL && !self->config->sms_send_cancellation) ||
+          kind == HC_SMS_KIND_GUEST_INVITE)
         continue;
       text = hc_sms_dispatcher_render (self, kind, appointment, NULL, error);
       if (text == NULL)
@@ -579,6 +631,60 @@ hc_sms_dispatcher_plan_new (HcSmsDispatcher      *self,
   g_ptr_array_add (messages, make_message (self, appointment, HC_SMS_KIND_INVITE, 0, now));
   add_reminders (self, appointment, messages, now);
   return g_steal_pointer (&messages);
+}
+
+HcSmsRecord *
+hc_sms_dispatcher_queue_guest_invite (HcSmsDispatcher  *self,
+                                      const char       *to,
+                                      const char       *link,
+                                      const char       *jti,
+                                      gint64            expires_at,
+                                      GError          **error)
+{
+  static const char * const names[] = { "clinic", "clinic_phone", "time", "link", "provider",
+                                         NULL };
+  const char *template_text;
+  const char *values[G_N_ELEMENTS (names)] = { NULL };
+  g_autoptr(HcSmsRecord) sms = NULL;
+  HcSmsLength length;
+  g_autofree char *body = NULL;
+  HcSmsRecord *stored;
+
+  g_return_val_if_fail (HC_IS_SMS_DISPATCHER (self), NULL);
+  g_return_val_if_fail (to != NULL && link != NULL && jti != NULL, NULL);
+
+  template_text = self->config->sms_templates[HC_SMS_KIND_GUEST_INVITE];
+  values[0] = self->config->clinic_name;
+  values[1] = self->config->clinic_phone;
+  values[3] = link;
+  body = hc_sms_template_render (template_text ? template_text
+                                               : hc_sms_default_template (HC_SMS_KIND_GUEST_INVITE),
+                                 names, values,
+                                 MAX (GUEST_INVITE_MAX_SEGMENTS, self->config->sms_max_segments),
+                                 &length, error);
+  if (body == NULL)
+    return NULL;
+
+  sms = g_new0 (HcSmsRecord, 1);
+  sms->sid = hc_sid_new (HC_SID_PREFIX_SMS);
+  sms->kind = g_strdup (hc_sms_kind_to_string (HC_SMS_KIND_GUEST_INVITE));
+  sms->to_number = g_strdup (to);
+  sms->body = g_steal_pointer (&body);
+  sms->segments = length.segments;
+  sms->status = g_strdup ("scheduled");
+  sms->token_jti = g_strdup (jti);
+  sms->expires_at = expires_at;
+  sms->date_created = hc_clock_now (self->clock);
+  sms->due_at = sms->date_created;
+  if (!hc_store_insert_sms (self->store, sms, error))
+    return NULL;
+  g_debug ("SMS %s (guest-invite) queued", sms->sid);
+
+  /* The send begins now if a slot is free (an opted-out number is settled
+   * at once); the answer tells the status it has got to. */
+  tick (self);
+  stored = hc_store_find_sms (self->store, sms->sid, NULL);
+  return stored != NULL ? stored : g_steal_pointer (&sms);
 }
 
 /* Whether the patient may have had an invite or an update. */

@@ -63,6 +63,17 @@ GPtrArray       *hc_sms_dispatcher_plan_change    (HcSmsDispatcher            *s
                                                    const char * const        **cancel_kinds,
                                                    GError                    **error);
 
+/* Queues one text to @to (E.164) with guest link @link, whose token is
+ * @jti and expires at @expires_at, made from the guest-invite template now
+ * and stored with the message (it is cleared once the gateway has it).
+ * Returns the stored message as it stands after the queue was looked at. */
+HcSmsRecord     *hc_sms_dispatcher_queue_guest_invite (HcSmsDispatcher        *self,
+                                                   const char                 *to,
+                                                   const char                 *link,
+                                                   const char                 *jti,
+                                                   gint64                      expires_at,
+                                                   GError                    **error);
+
 /* A gateway's report on message @sid: @status is queued, sent, delivered
  * or failed. */
 gboolean         hc_sms_dispatcher_report         (HcSmsDispatcher            *self,

@@ -19,7 +19,7 @@ const char * const hc_sms_template_variables[] = {
 };
 
 static const char * const kind_names[HC_SMS_N_KINDS] = {
-  "invite", "reminder", "update", "cancel"
+  "invite", "reminder", "update", "cancel", "guest-invite"
 };
 
 /* The texts carry no health information: the clinic's name, the time and
@@ -30,6 +30,9 @@ static const char * const default_templates[HC_SMS_N_KINDS] = {
   N_("{clinic}: reminder of your video visit on {time}. Join: {link}"),
   N_("{clinic}: your video visit has moved to {time}. Join: {link}"),
   N_("{clinic}: your video visit on {time} is cancelled. Please call us to rebook."),
+  /* A guest link (interpreter, family member): only {clinic} and {link}
+   * are known for it. */
+  N_("{clinic}: join the video visit: {link}"),
 };
 
 /* The GSM 03.38 default alphabet, and the characters reached through its

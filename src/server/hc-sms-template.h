@@ -30,6 +30,7 @@ typedef enum
   HC_SMS_KIND_REMINDER,
   HC_SMS_KIND_UPDATE,
   HC_SMS_KIND_CANCEL,
+  HC_SMS_KIND_GUEST_INVITE,    /* a guest link, tied to no appointment */
   HC_SMS_N_KINDS,
 } HcSmsKind;
 

@@ -169,6 +169,49 @@ static const char * const migrations[] = {
   "  start_time INTEGER NOT NULL DEFAULT 0,"
   "  end_time INTEGER NOT NULL DEFAULT 0);"
   "CREATE INDEX phone_calls_room ON phone_calls (room_sid, date_created);",
+
+  /* 5: guest links texted to an interpreter or a family member: kind
+   * 'guest-invite', tied to a guest token (token_jti) rather than to an
+   * appointment, and expiring with it (expires_at). SQLite cannot change a
+   * CHECK constraint in place: the table is rebuilt, in this migration's
+   * transaction. Nothing references sms_messages, so dropping the old table
+   * trips no foreign key. */
+  "CREATE TABLE sms_messages_v5 ("
+  "  sid TEXT PRIMARY KEY,"
+  "  appointment_sid TEXT REFERENCES appointments (sid),"
+  "  kind TEXT NOT NULL CHECK (kind IN ('invite', 'reminder', 'update', 'cancel',"
+  "    'guest-invite')),"
+  "  reminder_offset INTEGER,"
+  "  to_number TEXT NOT NULL,"
+  "  body TEXT,"
+  "  segments INTEGER,"
+  "  status TEXT NOT NULL CHECK (status IN ('scheduled', 'sending', 'queued', 'sent',"
+  "    'delivered', 'failed', 'cancelled', 'suppressed')),"
+  "  due_at INTEGER NOT NULL,"
+  "  attempts INTEGER NOT NULL DEFAULT 0,"
+  "  sending_since INTEGER,"
+  "  gateway TEXT,"
+  "  gateway_id TEXT,"
+  "  error_code INTEGER,"
+  "  error_message TEXT,"
+  "  date_created INTEGER NOT NULL,"
+  "  date_updated INTEGER NOT NULL,"
+  "  date_sent INTEGER,"
+  "  token_jti TEXT,"
+  "  expires_at INTEGER,"
+  "  CHECK (kind <> 'guest-invite' OR (token_jti IS NOT NULL AND appointment_sid IS NULL)));"
+  "INSERT INTO sms_messages_v5 (sid, appointment_sid, kind, reminder_offset, to_number, body,"
+  "  segments, status, due_at, attempts, sending_since, gateway, gateway_id, error_code,"
+  "  error_message, date_created, date_updated, date_sent)"
+  "  SELECT sid, appointment_sid, kind, reminder_offset, to_number, body, segments, status,"
+  "  due_at, attempts, sending_since, gateway, gateway_id, error_code, error_message,"
+  "  date_created, date_updated, date_sent FROM sms_messages;"
+  "DROP TABLE sms_messages;"
+  "ALTER TABLE sms_messages_v5 RENAME TO sms_messages;"
+  "CREATE INDEX sms_messages_due ON sms_messages (status, due_at);"
+  "CREATE INDEX sms_messages_appointment ON sms_messages (appointment_sid);"
+  "CREATE INDEX sms_messages_gateway_id ON sms_messages (gateway, gateway_id);"
+  "CREATE INDEX sms_messages_token ON sms_messages (token_jti);",
 };
 
 static gboolean
@@ -266,6 +309,9 @@ migrate (HcStore  *self,
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return set_sqlite_error (self, error, "Could not read the schema version");
   self->schema_version = sqlite3_column_int (stmt, 0);
+  /* Done with it: a statement left mid-step keeps a read open, and DROP
+   * TABLE in a migration fails with "database table is locked". */
+  sqlite3_reset (stmt);
 
   if (self->schema_version > (int) G_N_ELEMENTS (migrations))
     {
@@ -1002,6 +1048,7 @@ hc_sms_record_free (HcSmsRecord *record)
   g_free (record->gateway);
   g_free (record->gateway_id);
   g_free (record->error_message);
+  g_free (record->token_jti);
   g_free (record);
 }
 
@@ -1032,7 +1079,7 @@ appointment_from_row (sqlite3_stmt *stmt)
 
 #define SMS_COLUMNS "sid, appointment_sid, kind, reminder_offset, to_number, body, segments, " \
                     "status, due_at, attempts, sending_since, gateway, gateway_id, error_code, " \
-                    "error_message, date_created, date_updated, date_sent"
+                    "error_message, date_created, date_updated, date_sent, token_jti, expires_at"
 
 static HcSmsRecord *
 sms_from_row (sqlite3_stmt *stmt)
@@ -1057,6 +1104,8 @@ sms_from_row (sqlite3_stmt *stmt)
   record->date_created = sqlite3_column_int64 (stmt, 15);
   record->date_updated = sqlite3_column_int64 (stmt, 16);
   record->date_sent = sqlite3_column_int64 (stmt, 17);
+  record->token_jti = column_text (stmt, 18);
+  record->expires_at = sqlite3_column_int64 (stmt, 19);
   return record;
 }
 
@@ -1067,8 +1116,9 @@ insert_sms (HcStore            *self,
 {
   g_auto_stmt stmt = prepare (self, "INSERT INTO sms_messages (sid, appointment_sid, kind, "
                                     "reminder_offset, to_number, status, due_at, attempts, "
-                                    "date_created, date_updated) "
-                                    "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)", error);
+                                    "date_created, date_updated, body, segments, token_jti, "
+                                    "expires_at) "
+                                    "VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)", error);
 
   if (stmt == NULL)
     return FALSE;
@@ -1082,6 +1132,14 @@ insert_sms (HcStore            *self,
   sqlite3_bind_int64 (stmt, 7, sms->due_at);
   sqlite3_bind_int64 (stmt, 8, sms->date_created);
   sqlite3_bind_int64 (stmt, 9, sms->date_created);
+  /* Only a guest invite has its text from the start (the token in it
+   * cannot be made again); appointments' texts are made when sent. */
+  bind_text (stmt, 10, sms->body);
+  if (sms->body != NULL)
+    sqlite3_bind_int (stmt, 11, (int) sms->segments);
+  bind_text (stmt, 12, sms->token_jti);
+  if (sms->expires_at != 0)
+    sqlite3_bind_int64 (stmt, 13, sms->expires_at);
   return run_step (self, stmt, error);
 }
 
@@ -1419,6 +1477,8 @@ hc_store_sms_update (HcStore            *self,
                         "error_message = CASE ?6 WHEN -1 THEN error_message WHEN 0 THEN NULL "
                         "  ELSE ?7 END, "
                         "date_sent = CASE WHEN ?8 = 0 THEN date_sent ELSE ?8 END, "
+                        "body = CASE WHEN kind = 'guest-invite' AND "
+                        "  ?3 NOT IN ('scheduled', 'sending') THEN NULL ELSE body END, "
                         "date_updated = ?9 "
                         "WHERE sid = ?1 AND (?2 IS NULL OR status = ?2)", error);
   if (stmt == NULL)
@@ -1460,7 +1520,8 @@ hc_store_sms_report (HcStore     *self,
   stmt = prepare (self, "UPDATE sms_messages SET status = ?2, "
                         "error_code = CASE WHEN ?3 = 0 THEN NULL ELSE ?3 END, "
                         "error_message = CASE WHEN ?3 = 0 THEN NULL ELSE ?4 END, "
-                        "date_sent = coalesce(date_sent, ?5), date_updated = ?5 "
+                        "date_sent = coalesce(date_sent, ?5), date_updated = ?5, "
+                        "body = CASE WHEN kind = 'guest-invite' THEN NULL ELSE body END "
                         "WHERE sid = ?1 AND "
                         "(CASE WHEN status IN ('scheduled', 'sending') THEN 0 "
                         "      WHEN status = 'queued' THEN 1 WHEN status = 'sent' THEN 2 "
@@ -2014,4 +2075,44 @@ hc_store_end_unfinished_phone_calls (HcStore     *self,
       return -1;
     }
   return sqlite3_changes (self->db);
+}
+
+HcSmsRecord *
+hc_store_find_sms_by_token (HcStore     *self,
+                            const char  *jti,
+                            GError     **error)
+{
+  g_return_val_if_fail (HC_IS_STORE (self), NULL);
+  return find_sms_query (self, "SELECT " SMS_COLUMNS " FROM sms_messages "
+                               "WHERE token_jti = ?1 AND ?2 IS NULL ORDER BY date_created DESC LIMIT 1",
+                         jti, NULL, error);
+}
+
+gboolean
+hc_store_cancel_token_sms (HcStore     *self,
+                           const char  *jti,
+                           gint64       now,
+                           GError     **error)
+{
+  g_auto_stmt stmt = NULL;
+
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+
+  stmt = prepare (self, "UPDATE sms_messages SET status = 'cancelled', body = NULL, "
+                        "date_updated = ?2 WHERE token_jti = ?1 AND status = 'scheduled'", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, jti);
+  sqlite3_bind_int64 (stmt, 2, now);
+  return run_step (self, stmt, error);
+}
+
+gboolean
+hc_store_insert_sms (HcStore            *self,
+                     const HcSmsRecord  *sms,
+                     GError            **error)
+{
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+  /* Autocommit: on disk when this returns. */
+  return insert_sms (self, sms, error);
 }

@@ -197,10 +197,13 @@ typedef struct
 {
   char     *sid;
   char     *appointment_sid;
-  char     *kind;              /* "invite", "reminder", "update", "cancel" */
+  char     *kind;              /* "invite", "reminder", "update", "cancel",
+                                * "guest-invite" (no appointment) */
   gint64    reminder_offset;   /* seconds before the start, for reminders */
   char     *to_number;
-  char     *body;              /* rendered when the send begins */
+  char     *body;              /* rendered when the send begins; a guest
+                                * invite's from the start, and cleared once
+                                * the gateway has it (it holds a token) */
   guint     segments;
   char     *status;            /* scheduled, sending, queued, sent, delivered,
                                 * failed, cancelled, suppressed */
@@ -215,6 +218,8 @@ typedef struct
   gint64    date_created;
   gint64    date_updated;
   gint64    date_sent;         /* when the gateway accepted it */
+  char     *token_jti;         /* guest-invite: the guest token the link holds */
+  gint64    expires_at;        /* guest-invite: when that token expires; 0 otherwise */
 } HcSmsRecord;
 
 /* A change to one message; fields left at their "keep" value stay. */
@@ -266,6 +271,20 @@ HcSmsRecord         *hc_store_find_sms             (HcStore                    *
 HcSmsRecord         *hc_store_find_sms_by_gateway_id (HcStore                  *self,
                                                     const char                 *gateway,
                                                     const char                 *gateway_id,
+                                                    GError                    **error);
+/* Inserts one message on its own (a guest invite). */
+gboolean             hc_store_insert_sms           (HcStore                    *self,
+                                                    const HcSmsRecord          *sms,
+                                                    GError                    **error);
+/* The newest guest invite texting guest token @jti's link, or NULL. */
+HcSmsRecord         *hc_store_find_sms_by_token    (HcStore                    *self,
+                                                    const char                 *jti,
+                                                    GError                    **error);
+/* Cancels guest token @jti's texts that are still scheduled, dropping their
+ * text (on revocation). */
+gboolean             hc_store_cancel_token_sms     (HcStore                    *self,
+                                                    const char                 *jti,
+                                                    gint64                      now,
                                                     GError                    **error);
 /* Messages in @status whose due_at has come, oldest first. */
 GPtrArray           *hc_store_list_sms_due         (HcStore                    *self,
