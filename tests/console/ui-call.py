@@ -230,7 +230,13 @@ def main():
         xdotool('key', '--clearmodifiers', 'ctrl+i')
         dialog = wait_for(lambda: next((w for w in hcui.app_windows(process)
                                         if w.get_name() == 'Add Interpreter'), None), 20)
-        link = qr = guest = joined = thumbnail = texted_refused = None
+        link = qr = guest = joined = thumbnail = texted_refused = strip = None
+
+        def guest_tile(strip):
+            if strip is not None:
+                return find(strip, None, 'Thumbnail: interpreter-es')
+            return find_in_app(process, None, 'Thumbnail: interpreter-es')
+
         if dialog is not None:
             create = wait_for(lambda: find(dialog, Atspi.Role.PUSH_BUTTON, pattern='^_?Create Link'), 30)
             # A number to text the link to is checked as typed; left empty, no text goes.
@@ -249,7 +255,10 @@ def main():
         if link is not None:
             guest = visit.guest(link, 'interpreter-es')
             joined = guest.next_event(['joined', 'failed'], 90)
-            thumbnail = wait_for(lambda: find_in_app(process, None, 'Thumbnail: interpreter-es'), 60)
+            # Searched within the thumbnails strip: the whole tree is slow to walk
+            # under the sanitizers.
+            strip = find_in_app(process, None, 'Other participants')
+            thumbnail = wait_for(lambda: guest_tile(strip), 120)
         report(link is not None and qr is not None and joined is not None and
                joined.get('event') == 'joined' and thumbnail is not None and
                texted_refused is not None, CHECKS[9],
@@ -259,12 +268,12 @@ def main():
 
         listed = revoked = refused = None
         if dialog is not None and thumbnail is not None:
-            listed = wait_for(lambda: find(dialog, Atspi.Role.LABEL, pattern='^In the visit'), 20)
+            listed = wait_for(lambda: find(dialog, Atspi.Role.LABEL, pattern='^In the visit'), 60)
             revoke = find(dialog, Atspi.Role.PUSH_BUTTON, pattern='^Revoke interpreter-es')
             if revoke is not None:
                 revoke.get_action_iface().do_action(0)
-            revoked = wait_for(lambda: find_in_app(process, None, 'Thumbnail: interpreter-es') is None
-                               and (guest.ask('state', 'state') or {}).get('state') != 'joined', 30)
+            revoked = wait_for(lambda: guest_tile(strip) is None
+                               and (guest.ask('state', 'state') or {}).get('state') != 'joined', 60)
             again = visit.guest(link, 'interpreter-es')
             refused = again.next_event(['joined', 'failed'], 90)
         close = find(dialog, Atspi.Role.PUSH_BUTTON, 'Close') if dialog is not None else None
@@ -281,7 +290,7 @@ def main():
             # GTK 4.8 names a labelled button "label text" (some twice): the dialog's
             # response, not the row's "Remove Jane Doe".
             dialog = wait_for(lambda: find_in_app(process, Atspi.Role.DIALOG,
-                                                  'Remove %s?' % PATIENT), 10)
+                                                  'Remove %s?' % PATIENT), 30)
             confirmed = find(dialog, Atspi.Role.PUSH_BUTTON, pattern=r'^_?Remove') if dialog else None
             if confirmed is not None:
                 confirmed.get_action_iface().do_action(0)
