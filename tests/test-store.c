@@ -209,6 +209,89 @@ test_tokens (Fixture       *f,
   g_assert_cmpuint (list->len, ==, 0);
 }
 
+static HcSmsRecord *
+make_guest_invite (const char *jti)
+{
+  HcSmsRecord *sms = g_new0 (HcSmsRecord, 1);
+
+  sms->sid = hc_sid_new ("MS");
+  sms->kind = g_strdup ("guest-invite");
+  sms->to_number = g_strdup ("+14155550150");
+  sms->body = g_strdup ("Clinic: join the video visit: https://x.example/call.html#room=RM1&token=T");
+  sms->segments = 1;
+  sms->status = g_strdup ("scheduled");
+  sms->token_jti = g_strdup (jti);
+  sms->expires_at = 1800003600;
+  sms->date_created = 1800000000;
+  sms->due_at = 1800000000;
+  return sms;
+}
+
+static void
+test_guest_sms (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HcSmsRecord) sms = make_guest_invite ("SKjti-1");
+  g_autoptr(HcSmsRecord) other = make_guest_invite ("SKjti-2");
+  g_autoptr(HcSmsRecord) orphan = make_guest_invite (NULL);
+  g_autoptr(HcSmsRecord) found = NULL;
+  HcSmsUpdate retry = { .status = "scheduled", .due_at = 1800000100, .error_code = 54021,
+                        .error_message = "down" };
+  HcSmsUpdate queued = { .status = "queued", .gateway_id = "SM1", .error_code = 0,
+                         .date_sent = 1800000101 };
+  gboolean started = FALSE;
+  gboolean changed = FALSE;
+
+  g_assert_true (hc_store_insert_sms (f->store, sms, &error));
+  g_assert_no_error (error);
+  /* A guest invite is tied to a token. */
+  g_assert_false (hc_store_insert_sms (f->store, orphan, &error));
+  g_assert_error (error, HC_ERROR, HC_ERROR_STORE);
+  g_clear_error (&error);
+
+  found = hc_store_find_sms_by_token (f->store, "SKjti-1", &error);
+  g_assert_nonnull (found);
+  g_assert_cmpstr (found->sid, ==, sms->sid);
+  g_assert_cmpstr (found->body, ==, sms->body);
+  g_assert_cmpint (found->expires_at, ==, 1800003600);
+  g_assert_null (found->appointment_sid);
+  g_clear_pointer (&found, hc_sms_record_free);
+
+  /* The text stays while a send may need it: sending, back to scheduled for
+   * a retry, sending again; it goes once the gateway has it. */
+  g_assert_true (hc_store_sms_begin_send (f->store, sms->sid, sms->body, 1, "twilio", 1800000001,
+                                          1800000091, &started, &error));
+  g_assert_true (started);
+  g_assert_true (hc_store_sms_update (f->store, sms->sid, "sending", &retry, 1800000002, &changed,
+                                      &error));
+  g_assert_true (changed);
+  found = hc_store_find_sms (f->store, sms->sid, &error);
+  g_assert_cmpstr (found->body, ==, sms->body);
+  g_clear_pointer (&found, hc_sms_record_free);
+  g_assert_true (hc_store_sms_begin_send (f->store, sms->sid, sms->body, 1, "twilio", 1800000100,
+                                          1800000190, &started, &error));
+  g_assert_true (hc_store_sms_update (f->store, sms->sid, "sending", &queued, 1800000101, &changed,
+                                      &error));
+  found = hc_store_find_sms (f->store, sms->sid, &error);
+  g_assert_cmpstr (found->status, ==, "queued");
+  g_assert_null (found->body);
+  g_clear_pointer (&found, hc_sms_record_free);
+
+  /* Revocation cancels a text still waiting and drops it. */
+  g_assert_true (hc_store_insert_sms (f->store, other, &error));
+  g_assert_true (hc_store_cancel_token_sms (f->store, "SKjti-2", 1800000200, &error));
+  g_assert_no_error (error);
+  found = hc_store_find_sms_by_token (f->store, "SKjti-2", &error);
+  g_assert_cmpstr (found->status, ==, "cancelled");
+  g_assert_null (found->body);
+  g_clear_pointer (&found, hc_sms_record_free);
+  /* ... and leaves a sent one alone. */
+  g_assert_true (hc_store_cancel_token_sms (f->store, "SKjti-1", 1800000200, &error));
+  found = hc_store_find_sms_by_token (f->store, "SKjti-1", &error);
+  g_assert_cmpstr (found->status, ==, "queued");
+}
+
 static void
 test_audit (Fixture       *f,
             gconstpointer  data)
@@ -365,6 +448,7 @@ main (int    argc,
   g_test_add ("/store/rooms", Fixture, NULL, fixture_setup, test_rooms, fixture_teardown);
   g_test_add ("/store/tokens", Fixture, NULL, fixture_setup, test_tokens, fixture_teardown);
   g_test_add ("/store/audit", Fixture, NULL, fixture_setup, test_audit, fixture_teardown);
+  g_test_add ("/store/guest-sms", Fixture, NULL, fixture_setup, test_guest_sms, fixture_teardown);
   g_test_add ("/store/phone-calls", Fixture, NULL, fixture_setup, test_phone_calls,
               fixture_teardown);
   g_test_add ("/store/survives-kill", Fixture, NULL, fixture_setup, test_survives_kill,
