@@ -336,8 +336,20 @@ on_invite_created (GObject      *source,
   gtk_widget_set_visible (self->link_group, TRUE);
   if (qr == NULL)
     show_toast (self, error->message);
-  else if (json_object_has_member (object, "sms"))
-    show_toast (self, _("The link is on its way by text"));
+  else if (json_object_has_member (object, "sms") &&
+           JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "sms")))
+    {
+      JsonObject *sms = json_object_get_object_member (object, "sms");
+      const char *status = json_object_get_string_member_with_default (sms, "status", "");
+      const char *why = json_object_get_string_member_with_default (sms, "error", "");
+
+      if (g_strcmp0 (why, "sms-opted-out") == 0)
+        show_toast (self, _("Not texted: that number has opted out of texts from the clinic"));
+      else if (g_strcmp0 (status, "failed") == 0 || g_strcmp0 (status, "suppressed") == 0)
+        show_toast (self, _("The link could not be texted; copy it or show the QR code"));
+      else
+        show_toast (self, _("The link is on its way by text"));
+    }
   refresh_invites (self);
 }
 
