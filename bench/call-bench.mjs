@@ -421,16 +421,16 @@ async function cpuMode(env) {
       const cpu = Object.fromEntries(Object.keys(groups).map((k) => [k, end[k].cpu - start[k].cpu]));
       const shape = await mediaShape(c);
       if (process.env.HC_BENCH_SHOTS)
-        await c.page.page.screenshot({ path: join(process.env.HC_BENCH_SHOTS, `chromium-run${run}.png`) }).catch(() => {});
+        await c.page.page.screenshot({ path: join(process.env.HC_BENCH_SHOTS, `${opts.console}-chromium-run${run}.png`) }).catch(() => {});
       if (c.consoleSide instanceof RealConsole) {
         // What the console showed at the end: a screenshot of its display.
-        const shot = join(makeTempDir('hc-bench-shot-'), `console-run${run}.png`);
+        const shot = join(makeTempDir('hc-bench-shot-'), `${opts.console}-console-run${run}.png`);
         c.consoleSide.send(`shot ${shot}`);
         await c.consoleSide.waitFor('a screenshot', (m) => m.event === 'shot' && m.path === shot, 30000)
-          .then(() => console.log(`  screenshot of the console: ${process.env.HC_BENCH_SHOTS ? join(process.env.HC_BENCH_SHOTS, `console-run${run}.png`) : shot}`))
+          .then(() => console.log(`  screenshot of the console: ${process.env.HC_BENCH_SHOTS ? join(process.env.HC_BENCH_SHOTS, `${opts.console}-console-run${run}.png`) : shot}`))
           .catch(() => {});
         if (process.env.HC_BENCH_SHOTS)
-          execFileSync('cp', [shot, join(process.env.HC_BENCH_SHOTS, `console-run${run}.png`)]);
+          execFileSync('cp', [shot, join(process.env.HC_BENCH_SHOTS, `${opts.console}-console-run${run}.png`)]);
         if (opts.verbose) {
           c.consoleSide.send('log');
           const logged = await c.consoleSide.waitFor('its log', (m) => m.event === 'log', 10000).catch(() => null);
