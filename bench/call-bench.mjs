@@ -9,7 +9,10 @@
 // remote video). Modes:
 //
 //   --mode cpu      60 s of steady state, --runs 3: CPU seconds and peak memory of
-//                   each side's process tree, and the ratios console/Chromium
+//                   each side's process tree, and the ratios console/Chromium;
+//                   --console real (the real housecall, signed in, Admit clicked) or
+//                   engine (hc-bench-console); --encoder-threads N, an experiment on
+//                   the engine console: its VP8 encoders kept at N threads
 //   --mode latency  glass-to-glass: each sender stamps its capture time into the
 //                   picture, the other side reads it back from the decoded frame;
 //                   p50/p95/max over --seconds 60, both directions
@@ -46,6 +49,7 @@ const { values: opts } = parseArgs({
     warmup: { type: 'string', default: '15' },
     renderer: { type: 'string', default: 'cairo' },
     console: { type: 'string', default: 'real' },
+    'encoder-threads': { type: 'string' },
     tiny: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
   },
@@ -106,6 +110,8 @@ class ConsoleSide {
       args.push('--read-stamps');
     if (joinNow)
       args.push('--join-now');
+    if (opts['encoder-threads'])
+      args.push('--encoder-threads', opts['encoder-threads']);
     this.child = ns.spawn('xvfb-run', args, {
       env: { ...process.env, HC_TOKEN: server.token({ identity: 'drbench', room }),
              GSETTINGS_BACKEND: 'memory', GDK_BACKEND: 'x11', GSK_RENDERER: opts.renderer,
@@ -600,7 +606,8 @@ if (!existsSync(consolePath())) {
   process.exit(0);
 }
 const consoleKind = opts.console === 'real' && mode === 'cpu'
-  ? 'the real housecall (signed in, Admit clicked)' : 'hc-bench-console (the call engine in a GTK window)';
+  ? 'the real housecall (signed in, Admit clicked)'
+  : `hc-bench-console (the call engine in a GTK window${opts['encoder-threads'] ? `, experiment: VP8 encoders at ${opts['encoder-threads']} thread(s)` : ''})`;
 console.log(`call bench, mode ${mode}: ${new Date().toISOString()}, load ${loadavg().text}; console side: ${consoleKind}, GSK_RENDERER=${opts.renderer}, under Xvfb`);
 const env = await setup();
 try {

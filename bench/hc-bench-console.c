@@ -35,8 +35,12 @@
  * the wall clock (ms, 16 bits, and its complement) as a block code into each frame as
  * it is captured; --read-stamps reads that code back from each decoded remote frame.
  *
+ * --encoder-threads N (an experiment) keeps every VP8 encoder the engine makes at N
+ * threads, to measure that suggested change before anyone makes it in the engine.
+ *
  *   HC_TOKEN=… hc-bench-console --server URL --room NAME [--join-now] [--stamp]
  *                               [--read-stamps] [--max-video-bitrate 1500]
+ *                               [--encoder-threads N]
  */
 
 /* The block code: two rows of 16 square blocks at the top left, 48 px each in a
@@ -188,6 +192,54 @@ install_stamped_source (void)
   type = g_type_register_static_simple (parent, "HcBenchStampedTestSrc", query.class_size,
                                         NULL, query.instance_size, stamped_src_init, 0);
   return gst_element_register (NULL, "videotestsrc", GST_RANK_PRIMARY + 1, type);
+}
+
+/* ---- an experiment: the encoders' thread count ---- */
+
+static int encoder_threads;
+
+static void
+on_encoder_threads (GObject    *encoder,
+                    GParamSpec *pspec,
+                    gpointer    user_data)
+{
+  int threads = 0;
+
+  g_object_get (encoder, "threads", &threads, NULL);
+  if (threads != encoder_threads)
+    g_object_set (encoder, "threads", encoder_threads, NULL);
+}
+
+static void
+threads_enc_init (GTypeInstance *instance,
+                  gpointer       klass)
+{
+  g_signal_connect (instance, "notify::threads", G_CALLBACK (on_encoder_threads), NULL);
+}
+
+/* Registers a subclass of vp8enc under vp8enc's own name that keeps its "threads" at
+ * @threads whatever the engine sets: the engine's own code runs unchanged, with one
+ * setting changed, to measure a suggested change before anyone makes it. */
+static gboolean
+install_encoder_threads (int threads)
+{
+  g_autoptr(GstElementFactory) factory = gst_element_factory_find ("vp8enc");
+  g_autoptr(GstPluginFeature) loaded = NULL;
+  GTypeQuery query;
+  GType parent;
+  GType type;
+
+  if (factory == NULL)
+    return FALSE;
+  loaded = gst_plugin_feature_load (GST_PLUGIN_FEATURE (factory));
+  if (loaded == NULL)
+    return FALSE;
+  encoder_threads = threads;
+  parent = gst_element_factory_get_element_type (GST_ELEMENT_FACTORY (loaded));
+  g_type_query (parent, &query);
+  type = g_type_register_static_simple (parent, "HcBenchThreadsVp8Enc", query.class_size,
+                                        NULL, query.instance_size, threads_enc_init, 0);
+  return gst_element_register (NULL, "vp8enc", GST_RANK_PRIMARY + 1, type);
 }
 
 /* ---- reading the stamp back ---- */
@@ -490,6 +542,7 @@ main (int   argc,
   gboolean join_now = FALSE;
   gboolean stamp = FALSE;
   int bitrate = 1500;
+  int threads = 0;
   GOptionEntry entries[] = {
     { "server", 0, 0, G_OPTION_ARG_STRING, &server_url, "housecalld's address", "URL" },
     { "room", 0, 0, G_OPTION_ARG_STRING, &room, "The room to join", "NAME" },
@@ -497,6 +550,8 @@ main (int   argc,
     { "stamp", 0, 0, G_OPTION_ARG_NONE, &stamp, "Stamp the capture time into the video", NULL },
     { "read-stamps", 0, 0, G_OPTION_ARG_NONE, &read_stamps, "Read stamps from the remote video", NULL },
     { "max-video-bitrate", 0, 0, G_OPTION_ARG_INT, &bitrate, "Video cap in kbit/s", "KBPS" },
+    { "encoder-threads", 0, 0, G_OPTION_ARG_INT, &threads,
+      "Experiment: every VP8 encoder with this many threads (0: as the engine sets)", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("— the console's call engine in a window");
@@ -520,6 +575,11 @@ main (int   argc,
   if (stamp && !install_stamped_source ())
     {
       g_printerr ("Could not install the stamping test source\n");
+      return 1;
+    }
+  if (threads > 0 && !install_encoder_threads (threads))
+    {
+      g_printerr ("Could not install the encoder override\n");
       return 1;
     }
   gtk_init ();
