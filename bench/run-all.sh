@@ -29,7 +29,7 @@ run() {
 }
 
 run machine sh -c 'uname -srm; lscpu | grep -E "^(Model name|CPU\(s\)|Thread|Core)"; free -m | head -2; gst-launch-1.0 --version | head -1; /usr/bin/chromium --version 2>/dev/null; node --version'
-run server-scale "$here/server-scale.sh" --patients 500,2000,5000 --phase-timeout 300
+[ -z "${SKIP_SCALE:-}" ] && run server-scale "$here/server-scale.sh" --patients 500,2000,5000 --phase-timeout 300
 run token "$build/bench/hc-bench-token"
 run console-start-gl "$here/console-start.sh" "$build" --runs 10
 run console-start-cairo env GSK_RENDERER=cairo "$here/console-start.sh" "$build" --runs 10
