@@ -42,6 +42,7 @@ struct _HcCallView
   GCancellable      *probe_cancellable;
   DevicePicker       pickers[N_PICKERS];
   gboolean           filling_pickers;
+  gboolean           rebuilding;        /* tiles come and go: one visibility sync after */
 
   GtkStack          *state_stack;
   GtkStack          *large_stack;
@@ -89,26 +90,30 @@ on_participant_notify (HcRemoteParticipant *participant,
   sync_tile (tile, participant);
 }
 
-/* A tile that is on screen wants video; one that is not (a hidden window, a
- * thumbnail scrolled away is still mapped) gets none. */
+/* A participant wants video while any tile showing them is on screen (a hidden
+ * window, or a tile that went away, gets none). Recomputed from every tile: a
+ * thumbnail going away as its participant becomes the large tile must not pause
+ * the video the large tile now shows. */
 static void
-on_tile_mapped (GtkWidget *tile,
-                gpointer   user_data)
+sync_visibility (HcCallView *self)
 {
-  HcRemoteParticipant *participant = g_object_get_data (G_OBJECT (tile), "hc-participant");
+  GListModel *participants = self->engine ? hc_call_engine_get_participants (self->engine) : NULL;
+  guint n = participants ? g_list_model_get_n_items (participants) : 0;
 
-  if (participant != NULL)
-    hc_remote_participant_set_tile_visible (participant, TRUE);
-}
+  if (self->rebuilding)
+    return;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(HcRemoteParticipant) participant = g_list_model_get_item (participants, i);
+      gboolean visible = participant == self->featured &&
+                         gtk_widget_get_mapped (GTK_WIDGET (self->large_tile));
 
-static void
-on_tile_unmapped (GtkWidget *tile,
-                  gpointer   user_data)
-{
-  HcRemoteParticipant *participant = g_object_get_data (G_OBJECT (tile), "hc-participant");
-
-  if (participant != NULL)
-    hc_remote_participant_set_tile_visible (participant, FALSE);
+      for (GtkWidget *tile = gtk_widget_get_first_child (GTK_WIDGET (self->thumbnails));
+           tile != NULL && !visible; tile = gtk_widget_get_next_sibling (tile))
+        visible = g_object_get_data (G_OBJECT (tile), "hc-participant") == participant &&
+                  gtk_widget_get_mapped (tile);
+      hc_remote_participant_set_tile_visible (participant, visible);
+    }
 }
 
 static void
@@ -119,11 +124,7 @@ set_tile_participant (HcParticipantTile   *tile,
                           participant ? g_object_ref (participant) : NULL,
                           participant ? g_object_unref : NULL);
   if (participant != NULL)
-    {
-      sync_tile (tile, participant);
-      if (gtk_widget_get_mapped (GTK_WIDGET (tile)))
-        hc_remote_participant_set_tile_visible (participant, TRUE);
-    }
+    sync_tile (tile, participant);
   else
     {
       hc_participant_tile_set_paintable (tile, NULL);
@@ -174,8 +175,9 @@ rebuild_thumbnails (HcCallView *self)
       hc_participant_tile_set_role_label (HC_PARTICIPANT_TILE (tile), _("Thumbnail"));
       hc_participant_tile_set_natural_size (HC_PARTICIPANT_TILE (tile), 192, 108);
       gtk_widget_add_css_class (tile, "thumbnail");
-      g_signal_connect (tile, "map", G_CALLBACK (on_tile_mapped), NULL);
-      g_signal_connect (tile, "unmap", G_CALLBACK (on_tile_unmapped), NULL);
+      g_signal_connect_object (tile, "map", G_CALLBACK (sync_visibility), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (tile, "unmap", G_CALLBACK (sync_visibility), self,
+                               G_CONNECT_SWAPPED);
       set_tile_participant (HC_PARTICIPANT_TILE (tile), participant);
       g_signal_connect_object (participant, "notify", G_CALLBACK (on_participant_notify), tile, 0);
       gtk_box_append (self->thumbnails, tile);
@@ -188,8 +190,11 @@ rebuild_thumbnails (HcCallView *self)
 static void
 update_stage (HcCallView *self)
 {
+  self->rebuilding = TRUE;
   show_featured (self);
   rebuild_thumbnails (self);
+  self->rebuilding = FALSE;
+  sync_visibility (self);
 }
 
 static void
@@ -552,8 +557,8 @@ hc_call_view_init (HcCallView *self)
   hc_participant_tile_set_role_label (self->preview_tile, _("Your camera"));
   hc_participant_tile_set_natural_size (self->preview_tile, 192, 108);
   hc_participant_tile_set_name (self->preview_tile, _("You"));
-  g_signal_connect (self->large_tile, "map", G_CALLBACK (on_tile_mapped), NULL);
-  g_signal_connect (self->large_tile, "unmap", G_CALLBACK (on_tile_unmapped), NULL);
+  g_signal_connect_swapped (self->large_tile, "map", G_CALLBACK (sync_visibility), self);
+  g_signal_connect_swapped (self->large_tile, "unmap", G_CALLBACK (sync_visibility), self);
   update_state (self);
 }
 

@@ -575,15 +575,17 @@ make_encoder (HcPublisher  *self,
   if (encoder == NULL)
     return NULL;
   /* Realtime, constant bitrate, no lookahead. cpu-used 8 keeps three layers of a
-   * 720p camera near a third of one core (the note's measurements); the top layer
-   * gets two threads. */
+   * 720p camera near a third of one core (the note's measurements). */
   g_object_set (encoder,
                 "deadline", (gint64) 1,
                 "cpu-used", 8,
                 "target-bitrate", (int) (kbps * 1000),
                 "keyframe-max-dist", keyframe_dist,
                 "lag-in-frames", 0,
-                "threads", layer == self->spec.n_layers - 1 && self->spec.width >= 1280 ? 2 : 1,
+                /* One thread per encoder: with two, libvpx's threads spin waiting on
+                 * each other, and on a busy two-core machine the same frames cost
+                 * three to four times the CPU (bench/README.md). */
+                "threads", 1,
                 "buffer-size", 1000,
                 "buffer-initial-size", 500,
                 "buffer-optimal-size", 600,
