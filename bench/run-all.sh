@@ -34,12 +34,11 @@ run token "$build/bench/hc-bench-token"
 run console-start-gl "$here/console-start.sh" "$build" --runs 10
 run console-start-cairo env GSK_RENDERER=cairo "$here/console-start.sh" "$build" --runs 10
 run floor "$here/floor.sh" --runs "$floor_runs" --seconds "$seconds"
-for v in source encode cpu16 threads1; do
+for v in source encode cpu16 threads2; do
   run "floor-$v" "$here/floor.sh" --runs 1 --seconds 20 --variant "$v"
 done
 run call-cpu-real node "$here/call-bench.mjs" --mode cpu --console real --runs 3 --seconds "$seconds"
 run call-cpu-engine node "$here/call-bench.mjs" --mode cpu --console engine --runs 3 --seconds "$((seconds / 2))"
-run call-cpu-engine-threads1 node "$here/call-bench.mjs" --mode cpu --console engine --encoder-threads 1 --runs 3 --seconds "$((seconds / 2))"
 run latency node "$here/call-bench.mjs" --mode latency --seconds "$seconds"
 run join node "$here/call-bench.mjs" --mode join --runs "$joins"
 echo "== done: $(date -u +%FT%TZ)"

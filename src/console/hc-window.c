@@ -380,6 +380,19 @@ on_call_left (GObject      *source,
   if (!hc_call_engine_leave_finish (HC_CALL_ENGINE (source), result, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PENDING))
     g_message ("Leaving the call: %s", error->message);
+  if (self->closing)
+    {
+      /* The window goes as a whole: no stage to clear first. */
+      GApplication *application = g_application_get_default ();
+
+      if (self->engine == HC_CALL_ENGINE (source))
+        drop_engine (self);
+      self->closing = FALSE;
+      gtk_window_destroy (GTK_WINDOW (self));
+      if (application != NULL)
+        g_application_release (application);
+      return;
+    }
   if (self->engine == HC_CALL_ENGINE (source))
     {
       drop_engine (self);
@@ -387,15 +400,6 @@ on_call_left (GObject      *source,
         gtk_stack_set_visible_child_name (self->stage_stack, "idle");
       update_participants_stack (self);
       update_call_actions (self);
-    }
-  if (self->closing)
-    {
-      GApplication *application = g_application_get_default ();
-
-      self->closing = FALSE;
-      gtk_window_destroy (GTK_WINDOW (self));
-      if (application != NULL)
-        g_application_release (application);
     }
 }
 
@@ -920,8 +924,11 @@ hc_window_close_request (GtkWindow *window)
   save_window_state (self);
 
   /* Closing during a visit leaves it first: the server and Janus let go of us
-   * at once instead of waiting for a timeout. The window hides meanwhile and
-   * the application stays until the goodbye is done. */
+   * at once instead of waiting for a timeout. The window stays on screen,
+   * insensitive, until the goodbye is done (usually well under a second), and
+   * is destroyed then. Hiding it instead made GTK 4.8's accessibility layer
+   * emit changes for the stage being cleared in an unmapped window, which
+   * ends in a critical (g_variant_is_object_path on a NULL path). */
   if (self->engine != NULL)
     {
       if (!self->closing)
@@ -931,7 +938,7 @@ hc_window_close_request (GtkWindow *window)
           self->closing = TRUE;
           if (application != NULL)
             g_application_hold (application);
-          gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
+          gtk_widget_set_sensitive (GTK_WIDGET (self), FALSE);
           leave_call (self);
         }
       return TRUE;

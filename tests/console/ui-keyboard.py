@@ -96,9 +96,10 @@ def main():
                'own tile after one press: %r, after two: %r' % (bool(muted), own_tile(process)))
 
         before = visit.janus_publishers()
+        focus_window(process, 'Housecall')
         xdotool('key', '--clearmodifiers', 'ctrl+shift+e')
         dialog = wait_for(lambda: find_in_app(process, Atspi.Role.DIALOG,
-                                              'End the Visit for Everyone?'), 10)
+                                              'End the Visit for Everyone?'), 30)
         if dialog is not None:
             xdotool('key', 'Return')
 

@@ -245,11 +245,16 @@ on_notify_count (GObject *object, GParamSpec *pspec, gpointer data)
   (*(guint *) data)++;
 }
 
+/* A 3x2 frame with padded rows in @format (RGBA, or BGRA as the engine decodes to). */
 static void
-test_paintable_stride (void)
+check_paintable_stride (GstVideoFormat format)
 {
   g_autoptr(HcVideoPaintable) paintable = hc_video_paintable_new ();
-  g_autoptr(GstCaps) caps = gst_caps_from_string ("video/x-raw,format=RGBA,width=3,height=2");
+  g_autoptr(GstCaps) caps = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING,
+                                                 gst_video_format_to_string (format),
+                                                 "width", G_TYPE_INT, 3,
+                                                 "height", G_TYPE_INT, 2, NULL);
+  const gboolean bgra = format == GST_VIDEO_FORMAT_BGRA;
   const gsize stride = 16;   /* 12 bytes of pixels, 4 of padding per row */
   g_autoptr(GstBuffer) buffer = gst_buffer_new_allocate (NULL, stride * 2, NULL);
   g_autoptr(GstSample) sample = NULL;
@@ -268,13 +273,13 @@ test_paintable_stride (void)
       {
         guint8 *p = map.data + row * stride + x * 4;
 
-        p[0] = (guint8) (10 * x + row);
+        p[bgra ? 2 : 0] = (guint8) (10 * x + row);
         p[1] = (guint8) (20 + x);
-        p[2] = (guint8) (30 + row);
+        p[bgra ? 0 : 2] = (guint8) (30 + row);
         p[3] = 255;
       }
   gst_buffer_unmap (buffer, &map);
-  gst_buffer_add_video_meta_full (buffer, GST_VIDEO_FRAME_FLAG_NONE, GST_VIDEO_FORMAT_RGBA, 3, 2,
+  gst_buffer_add_video_meta_full (buffer, GST_VIDEO_FRAME_FLAG_NONE, format, 3, 2,
                                   1, offsets, strides);
   sample = gst_sample_new (buffer, caps, NULL, NULL);
 
@@ -309,6 +314,32 @@ test_paintable_stride (void)
   hc_video_paintable_clear (paintable);
   g_assert_cmpint (hc_video_paintable_get_width (paintable), ==, 0);
   g_assert_cmpuint (notified, ==, 2);
+}
+
+static void
+test_paintable_stride (void)
+{
+  check_paintable_stride (GST_VIDEO_FORMAT_RGBA);
+}
+
+static void
+test_paintable_bgra (void)
+{
+  check_paintable_stride (GST_VIDEO_FORMAT_BGRA);
+}
+
+/* A format the paintable cannot show is dropped, not drawn as garbage. */
+static void
+test_paintable_other_format (void)
+{
+  g_autoptr(HcVideoPaintable) paintable = hc_video_paintable_new ();
+  g_autoptr(GstCaps) caps = gst_caps_from_string ("video/x-raw,format=I420,width=4,height=2");
+  g_autoptr(GstBuffer) buffer = gst_buffer_new_allocate (NULL, 12, NULL);
+  g_autoptr(GstSample) sample = gst_sample_new (buffer, caps, NULL, NULL);
+
+  hc_video_paintable_push_sample (paintable, sample);
+  spin (100);
+  g_assert_cmpuint (hc_video_paintable_get_frame_count (paintable), ==, 0);
 }
 
 /* GSettings */
@@ -862,6 +893,8 @@ main (int   argc,
   g_test_add_func ("/engine/unit/signaling-url", test_signaling_url);
   g_test_add_func ("/engine/unit/capture-spec", test_capture_spec);
   g_test_add_func ("/engine/unit/paintable-stride", test_paintable_stride);
+  g_test_add_func ("/engine/unit/paintable-bgra", test_paintable_bgra);
+  g_test_add_func ("/engine/unit/paintable-other-format", test_paintable_other_format);
   g_test_add_func ("/engine/unit/settings", test_settings);
   g_test_add_func ("/engine/unit/signaling-client", test_signaling_client);
   g_test_add_func ("/engine/unit/engine-join-refused", test_engine_join_refused);

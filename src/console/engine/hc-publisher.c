@@ -24,7 +24,7 @@
  *   source ─ valve ─ tee ─┬─ queue ─ scale ─ vp8enc ─ pay (ssrc0) ─┐
  *                          ├─ queue ─ scale ─ vp8enc ─ pay (ssrc1) ─┼─ rtpfunnel ─ capssetter ─┐
  *                          ├─ queue ─ scale ─ vp8enc ─ pay (ssrc2) ─┘                          │
- *                          └─ queue ─ scale ─ RGBA ─ appsink (the preview)                webrtcbin
+ *                          └─ queue ─ scale ─ BGRA ─ appsink (the preview)                webrtcbin
  *   source ─ volume ─ level (audio-level-meta) ─ opusenc ─ rtpopuspay (+ audio level ext) ─┘
  *
  * Janus's PLI and FIR reach webrtcbin's RTP session but, with several SSRCs behind one
@@ -755,7 +755,7 @@ build_video (HcPublisher  *self,
       self->router->encoders[i] = gst_object_ref (encoder);
     }
 
-  preview_filter = add_scaled_branch (self, tee, "RGBA", self->spec.preview_width,
+  preview_filter = add_scaled_branch (self, tee, "BGRA", self->spec.preview_width,
                                       self->spec.preview_height, error);
   sink = preview_filter ? hc_make_element ("appsink", "preview-sink", error) : NULL;
   if (sink == NULL)

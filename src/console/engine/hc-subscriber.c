@@ -13,7 +13,7 @@
 #include <string.h>
 
 /*
- * webrtcbin (recvonly, from Janus's offer) ─┬─ rtpvp8depay ─ vp8dec ─ videoconvert ─ RGBA appsink → paintable
+ * webrtcbin (recvonly, from Janus's offer) ─┬─ rtpvp8depay ─ vp8dec ─ videoconvert ─ BGRA appsink → paintable
  *                                            └─ rtpopusdepay ─ opusdec ─ audioconvert ─ audio sink
  *
  * The decoding branches are added when webrtcbin exposes its pads, from its
@@ -173,12 +173,12 @@ make_branch (HcSubscriber  *self,
 
   if (g_strcmp0 (media, "video") == 0 && g_ascii_strcasecmp (encoding, "VP8") == 0)
     description = g_strdup ("rtpvp8depay request-keyframe=true wait-for-keyframe=true ! "
-                            "vp8dec ! videoconvert ! video/x-raw,format=RGBA ! "
+                            "vp8dec ! videoconvert ! video/x-raw,format=BGRA ! "
                             "appsink name=video-sink sync=false max-buffers=1 drop=true "
                             "enable-last-sample=false");
   else if (g_strcmp0 (media, "video") == 0 && g_ascii_strcasecmp (encoding, "H264") == 0)
     description = g_strdup_printf ("rtph264depay request-keyframe=true wait-for-keyframe=true ! "
-                                   "h264parse ! %s ! videoconvert ! video/x-raw,format=RGBA ! "
+                                   "h264parse ! %s ! videoconvert ! video/x-raw,format=BGRA ! "
                                    "appsink name=video-sink sync=false max-buffers=1 drop=true "
                                    "enable-last-sample=false",
                                    hc_have_element ("avdec_h264") ? "avdec_h264" : "openh264dec");

@@ -9,9 +9,15 @@
 
 /*
  * GTK 4.8 in Debian 12 has no gtk4paintablesink, so decoded video reaches the stage
- * through this: an appsink hands RGBA frames over from its streaming thread, and the
+ * through this: an appsink hands frames over from its streaming thread, and the
  * main context wraps the newest one in a GdkMemoryTexture without copying it (the
  * texture's GBytes keeps the mapped GstBuffer alive).
+ *
+ * The engine decodes to BGRA: video is opaque (alpha 255), so the frame is the same
+ * picture as premultiplied BGRA, which is GDK_MEMORY_DEFAULT (cairo's own ARGB32 on
+ * little-endian machines). GTK then draws it with a plain copy, where RGBA would make
+ * it premultiply and swizzle every pixel of every frame on the main thread. RGBA is
+ * still taken (tests and other producers push it).
  */
 
 enum {
@@ -25,7 +31,8 @@ static GParamSpec *properties[N_PROPS];
 
 typedef struct
 {
-  GBytes *bytes;
+  GBytes          *bytes;
+  GdkMemoryFormat  format;
   int     width;
   int     height;
   gsize   stride;
@@ -105,7 +112,7 @@ show_pending (gpointer user_data)
     return G_SOURCE_REMOVE;
 
   g_clear_object (&self->texture);
-  self->texture = gdk_memory_texture_new (frame.width, frame.height, GDK_MEMORY_R8G8B8A8,
+  self->texture = gdk_memory_texture_new (frame.width, frame.height, frame.format,
                                           frame.bytes, frame.stride);
   self->frame_count++;
   size_changed = frame.width != self->width || frame.height != self->height;
@@ -273,9 +280,20 @@ hc_video_paintable_push_sample (HcVideoPaintable *self,
 
   g_return_if_fail (HC_IS_VIDEO_PAINTABLE (self));
 
-  if (buffer == NULL || caps == NULL || !gst_video_info_from_caps (&info, caps) ||
-      GST_VIDEO_INFO_FORMAT (&info) != GST_VIDEO_FORMAT_RGBA)
+  if (buffer == NULL || caps == NULL || !gst_video_info_from_caps (&info, caps))
     return;
+  switch (GST_VIDEO_INFO_FORMAT (&info))
+    {
+    case GST_VIDEO_FORMAT_BGRA:
+      /* Opaque video: straight and premultiplied alpha are the same picture. */
+      frame.format = GDK_MEMORY_B8G8R8A8_PREMULTIPLIED;
+      break;
+    case GST_VIDEO_FORMAT_RGBA:
+      frame.format = GDK_MEMORY_R8G8B8A8;
+      break;
+    default:
+      return;
+    }
 
   /* Upstream may pad rows (a video meta says how); honour its stride and offset. */
   frame.width = GST_VIDEO_INFO_WIDTH (&info);
