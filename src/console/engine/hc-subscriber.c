@@ -575,6 +575,41 @@ find_video_ssrc (HcSubscriber  *self,
 
 /* Offer → answer */
 
+/* Janus offers a=setup:actpass and webrtcbin answers active, which makes us the DTLS
+ * client: our ClientHello goes out as soon as our side of ICE is up, and it often
+ * reached Janus before Janus's side was (Janus makes a component's DTLS stack only
+ * then, and drops what comes earlier), so the handshake waited for OpenSSL's first
+ * retransmission, 1 s later (seen with GST_DEBUG=dtlsconnection:6 in ~1 join of 10:
+ * the ICE + DTLS tail of bench/README.md). Answering passive makes Janus the client: it
+ * sends its ClientHello once its own ICE is up, to a DTLS server listening since our
+ * answer was set. webrtcbin takes its role from its local description. */
+static void
+answer_as_dtls_server (GstSDPMessage       *answer,
+                       const GstSDPMessage *offer)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len (answer) &&
+                    i < gst_sdp_message_medias_len (offer); i++)
+    {
+      /* The message owns its media; there is no non-const getter. */
+      GstSDPMedia *media = (GstSDPMedia *) gst_sdp_message_get_media (answer, i);
+      const GstSDPMedia *offered = gst_sdp_message_get_media (offer, i);
+
+      if (g_strcmp0 (gst_sdp_media_get_attribute_val (offered, "setup"), "actpass") != 0)
+        continue;
+      for (guint j = 0; j < gst_sdp_media_attributes_len (media); j++)
+        {
+          const GstSDPAttribute *attribute = gst_sdp_media_get_attribute (media, j);
+          GstSDPAttribute passive;
+
+          if (g_strcmp0 (attribute->key, "setup") != 0 ||
+              g_strcmp0 (attribute->value, "active") != 0)
+            continue;
+          gst_sdp_attribute_set (&passive, "setup", "passive");
+          gst_sdp_media_replace_attribute (media, j, &passive);
+        }
+    }
+}
+
 static void
 on_local_description_set (GObject    *object,
                           GstPromise *promise)
@@ -622,6 +657,7 @@ on_answer_created (GObject    *object,
                                        "webrtcbin created no answer"));
       return;
     }
+  answer_as_dtls_server (answer->sdp, self->offer->sdp);
   g_free (self->local_sdp);
   self->local_sdp = gst_sdp_message_as_text (answer->sdp);
   g_debug ("Answer for %s:\n%s", self->participant_sid, self->local_sdp);
