@@ -17,7 +17,9 @@
 //                   picture, the other side reads it back from the decoded frame;
 //                   p50/p95/max over --seconds 60, both directions
 //   --mode join     the moment of admission → first decoded remote frame on each side,
-//                   --runs 20, p50/p95, split into phases
+//                   --runs 20, p50/p95, split into phases; --early-warm-up: the engine
+//                   console calls hc_call_engine_warm_up() at start (as a console that
+//                   warms up at sign-in would, or any visit after its first)
 //
 //   sudo HOUSECALLD=<build>/src/server/housecalld HC_BENCH_CONSOLE=<build>/bench/hc-bench-console \
 //     node bench/call-bench.mjs --mode cpu
@@ -50,6 +52,7 @@ const { values: opts } = parseArgs({
     renderer: { type: 'string', default: 'cairo' },
     console: { type: 'string', default: 'real' },
     'encoder-threads': { type: 'string' },
+    'early-warm-up': { type: 'boolean', default: false },
     tiny: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
   },
@@ -112,6 +115,8 @@ class ConsoleSide {
       args.push('--join-now');
     if (opts['encoder-threads'])
       args.push('--encoder-threads', opts['encoder-threads']);
+    if (opts['early-warm-up'])
+      args.push('--warm-up');
     this.child = ns.spawn('xvfb-run', args, {
       env: { ...process.env, HC_TOKEN: server.token({ identity: 'drbench', room }),
              GSETTINGS_BACKEND: 'memory', GDK_BACKEND: 'x11', GSK_RENDERER: opts.renderer,
@@ -607,7 +612,7 @@ if (!existsSync(consolePath())) {
 }
 const consoleKind = opts.console === 'real' && mode === 'cpu'
   ? 'the real housecall (signed in, Admit clicked)'
-  : `hc-bench-console (the call engine in a GTK window${opts['encoder-threads'] ? `, experiment: VP8 encoders at ${opts['encoder-threads']} thread(s)` : ''})`;
+  : `hc-bench-console (the call engine in a GTK window${opts['encoder-threads'] ? `, experiment: VP8 encoders at ${opts['encoder-threads']} thread(s)` : ''}${opts['early-warm-up'] ? ', warmed up at start' : ''})`;
 console.log(`call bench, mode ${mode}: ${new Date().toISOString()}, load ${loadavg().text}; console side: ${consoleKind}, GSK_RENDERER=${opts.renderer}, under Xvfb`);
 const env = await setup();
 try {

@@ -38,9 +38,13 @@
  * --encoder-threads N (an experiment) keeps every VP8 encoder the engine makes at N
  * threads, to measure that suggested change before anyone makes it in the engine.
  *
+ * --warm-up calls hc_call_engine_warm_up() at start, as a console would when the
+ * provider signs in (or as every visit after the first in the same process finds it):
+ * webrtcbin's DTLS certificate is then made before admission, not during the join.
+ *
  *   HC_TOKEN=… hc-bench-console --server URL --room NAME [--join-now] [--stamp]
  *                               [--read-stamps] [--max-video-bitrate 1500]
- *                               [--encoder-threads N]
+ *                               [--encoder-threads N] [--warm-up]
  */
 
 /* The block code: two rows of 16 square blocks at the top left, 48 px each in a
@@ -543,6 +547,7 @@ main (int   argc,
   gboolean stamp = FALSE;
   int bitrate = 1500;
   int threads = 0;
+  gboolean warm_up = FALSE;
   GOptionEntry entries[] = {
     { "server", 0, 0, G_OPTION_ARG_STRING, &server_url, "housecalld's address", "URL" },
     { "room", 0, 0, G_OPTION_ARG_STRING, &room, "The room to join", "NAME" },
@@ -552,6 +557,8 @@ main (int   argc,
     { "max-video-bitrate", 0, 0, G_OPTION_ARG_INT, &bitrate, "Video cap in kbit/s", "KBPS" },
     { "encoder-threads", 0, 0, G_OPTION_ARG_INT, &threads,
       "Experiment: every VP8 encoder with this many threads (0: as the engine sets)", "N" },
+    { "warm-up", 0, 0, G_OPTION_ARG_NONE, &warm_up,
+      "Make webrtcbin's DTLS certificate at start, not when joining", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("— the console's call engine in a window");
@@ -583,6 +590,8 @@ main (int   argc,
       return 1;
     }
   gtk_init ();
+  if (warm_up)
+    hc_call_engine_warm_up ();
 
   loop = g_main_loop_new (NULL, FALSE);
   engine = hc_call_engine_new ();

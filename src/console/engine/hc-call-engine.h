@@ -34,6 +34,13 @@ G_DECLARE_FINAL_TYPE (HcCallEngine, hc_call_engine, HC, CALL_ENGINE, GObject)
 
 HcCallEngine *hc_call_engine_new                      (void);
 
+/* Prepares, in a worker thread and once per process, what the first call would
+ * otherwise make on its way in (webrtcbin's DTLS certificate: 0.1–4 s on a busy
+ * two-core machine, which both the publisher's offer and every subscription's answer
+ * wait for). Joining does it too; calling it earlier (once GStreamer is initialised,
+ * e.g. when the provider signs in) takes it off the first admission's path. */
+void          hc_call_engine_warm_up                  (void);
+
 /* Binds the org.housecall.Console keys the engine uses, and applies start-muted and
  * start-camera-off. */
 void          hc_call_engine_bind_settings            (HcCallEngine         *self,

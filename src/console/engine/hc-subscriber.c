@@ -24,6 +24,20 @@
 #define STALL_TIMEOUT_MS 1000
 #define WATCHDOG_INTERVAL_MS 250
 
+/* Before the first picture, ask sooner. Janus asks the publisher for a keyframe when our
+ * connection comes up, but at most once a second per publisher (it sends a request
+ * that came too soon once the second is over), and the layer it settles on may need
+ * another one. */
+#define FIRST_FRAME_TIMEOUT_MS 250
+/* … for this long after connecting; a publisher with its camera off sends no picture
+ * at all, and is asked at the usual pace after that. */
+#define FIRST_FRAME_WINDOW_MS 2000
+
+/* A jitter buffer holds its very first packet for its whole latency (in case an earlier
+ * one arrives late); after this many packets in sequence it starts at once instead. A
+ * keyframe is a burst of packets, so the first picture no longer waits the 100 ms. */
+#define FASTSTART_PACKETS 3
+
 /* The jitter buffers' depth. Janus sits on the local network of a clinic or a data
  * centre nearby; a smaller buffer makes layer switches and speech feel immediate. */
 #define JITTER_LATENCY_MS 100
@@ -75,6 +89,7 @@ struct _HcSubscriber
   guint64           last_frame_count;
   gint64            last_progress;
   gint64            last_request;
+  gint64            connected_at;
   guint             keyframe_requests;
 };
 
@@ -292,6 +307,18 @@ on_pad_added (GstElement *webrtc,
 }
 
 static void
+on_new_jitterbuffer (GstElement *rtpbin,
+                     GstElement *jitterbuffer,
+                     guint       session,
+                     guint       ssrc,
+                     gpointer    user_data)
+{
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (jitterbuffer),
+                                    "faststart-min-packets") != NULL)
+    g_object_set (jitterbuffer, "faststart-min-packets", FASTSTART_PACKETS, NULL);
+}
+
+static void
 on_new_transceiver (GstElement              *webrtc,
                     GstWebRTCRTPTransceiver *transceiver,
                     gpointer                 user_data)
@@ -370,6 +397,9 @@ on_ice_gathering_state (GObject    *webrtc,
     queue_candidate (HC_SUBSCRIBER (user_data), 0, NULL);
 }
 
+static void request_keyframe (HcSubscriber *self,
+                              const char   *why);
+
 static gboolean
 update_connection_state (gpointer user_data)
 {
@@ -380,8 +410,20 @@ update_connection_state (gpointer user_data)
       self->state == HC_MEDIA_STATE_FAILED)
     return G_SOURCE_REMOVE;
   g_object_get (self->webrtc, "connection-state", &state, NULL);
-  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED)
-    set_state (self, HC_MEDIA_STATE_CONNECTED);
+  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED &&
+      self->state != HC_MEDIA_STATE_CONNECTED)
+    {
+      self->connected_at = g_get_monotonic_time ();
+      set_state (self, HC_MEDIA_STATE_CONNECTED);
+      /* Ask for the first keyframe at once rather than wait for the publisher's next
+       * one. Until the first video packet the RTP session does not know the sender
+       * and drops the request; the watchdog then asks again shortly. */
+      if (hc_video_paintable_get_frame_count (self->paintable) == 0 && !self->paused)
+        {
+          self->last_request = self->connected_at;
+          request_keyframe (self, "Connected");
+        }
+    }
   else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
     fail (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED,
                                      "The media connection to the server failed"));
@@ -462,7 +504,8 @@ find_rtp_session_element (GstElement *webrtc)
 }
 
 static void
-request_keyframe (HcSubscriber *self)
+request_keyframe (HcSubscriber *self,
+                  const char   *why)
 {
   g_autoptr(GstElement) session = NULL;
   g_autoptr(GstPad) pad = NULL;
@@ -480,7 +523,7 @@ request_keyframe (HcSubscriber *self)
                                                    "payload", G_TYPE_UINT, self->video_pt,
                                                    NULL));
   self->keyframe_requests++;
-  g_debug ("No picture from %s for a while: asking for a keyframe", self->participant_sid);
+  g_debug ("%s: asking %s for a keyframe", why, self->participant_sid);
   gst_pad_send_event (pad, event);
 }
 
@@ -490,7 +533,10 @@ on_watchdog (gpointer user_data)
   HcSubscriber *self = user_data;
   guint64 frames = hc_video_paintable_get_frame_count (self->paintable);
   gint64 now = g_get_monotonic_time ();
+  gint64 timeout = STALL_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
 
+  if (frames == 0 && now - self->connected_at < FIRST_FRAME_WINDOW_MS * G_TIME_SPAN_MILLISECOND)
+    timeout = FIRST_FRAME_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
   if (frames != self->last_frame_count || self->paused ||
       self->state != HC_MEDIA_STATE_CONNECTED)
     {
@@ -498,11 +544,10 @@ on_watchdog (gpointer user_data)
       self->last_progress = now;
       return G_SOURCE_CONTINUE;
     }
-  if (now - self->last_progress >= STALL_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND &&
-      now - self->last_request >= STALL_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND)
+  if (now - self->last_progress >= timeout && now - self->last_request >= timeout)
     {
       self->last_request = now;
-      request_keyframe (self);
+      request_keyframe (self, frames == 0 ? "No picture yet" : "No picture for a while");
     }
   return G_SOURCE_CONTINUE;
 }
@@ -529,6 +574,41 @@ find_video_ssrc (HcSubscriber  *self,
 }
 
 /* Offer → answer */
+
+/* Janus offers a=setup:actpass and webrtcbin answers active, which makes us the DTLS
+ * client: our ClientHello goes out as soon as our side of ICE is up, and it often
+ * reached Janus before Janus's side was (Janus makes a component's DTLS stack only
+ * then, and drops what comes earlier), so the handshake waited for OpenSSL's first
+ * retransmission, 1 s later (seen with GST_DEBUG=dtlsconnection:6 in ~1 join of 10:
+ * the ICE + DTLS tail of bench/README.md). Answering passive makes Janus the client: it
+ * sends its ClientHello once its own ICE is up, to a DTLS server listening since our
+ * answer was set. webrtcbin takes its role from its local description. */
+static void
+answer_as_dtls_server (GstSDPMessage       *answer,
+                       const GstSDPMessage *offer)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len (answer) &&
+                    i < gst_sdp_message_medias_len (offer); i++)
+    {
+      /* The message owns its media; there is no non-const getter. */
+      GstSDPMedia *media = (GstSDPMedia *) gst_sdp_message_get_media (answer, i);
+      const GstSDPMedia *offered = gst_sdp_message_get_media (offer, i);
+
+      if (g_strcmp0 (gst_sdp_media_get_attribute_val (offered, "setup"), "actpass") != 0)
+        continue;
+      for (guint j = 0; j < gst_sdp_media_attributes_len (media); j++)
+        {
+          const GstSDPAttribute *attribute = gst_sdp_media_get_attribute (media, j);
+          GstSDPAttribute passive;
+
+          if (g_strcmp0 (attribute->key, "setup") != 0 ||
+              g_strcmp0 (attribute->value, "active") != 0)
+            continue;
+          gst_sdp_attribute_set (&passive, "setup", "passive");
+          gst_sdp_media_replace_attribute (media, j, &passive);
+        }
+    }
+}
 
 static void
 on_local_description_set (GObject    *object,
@@ -577,6 +657,7 @@ on_answer_created (GObject    *object,
                                        "webrtcbin created no answer"));
       return;
     }
+  answer_as_dtls_server (answer->sdp, self->offer->sdp);
   g_free (self->local_sdp);
   self->local_sdp = gst_sdp_message_as_text (answer->sdp);
   g_debug ("Answer for %s:\n%s", self->participant_sid, self->local_sdp);
@@ -633,6 +714,7 @@ build_pipeline (HcSubscriber  *self,
                 GError       **error)
 {
   g_autoptr(GstBus) bus = NULL;
+  g_autoptr(GstElement) rtpbin = NULL;
   g_autofree char *name = g_strdup_printf ("subscriber-%s", self->participant_sid);
 
   self->pipeline = gst_object_ref_sink (gst_pipeline_new (name));
@@ -647,6 +729,9 @@ build_pipeline (HcSubscriber  *self,
 
   g_signal_connect (self->webrtc, "pad-added", G_CALLBACK (on_pad_added), self);
   g_signal_connect (self->webrtc, "on-new-transceiver", G_CALLBACK (on_new_transceiver), self);
+  rtpbin = gst_bin_get_by_name (GST_BIN (self->webrtc), "rtpbin");
+  if (rtpbin != NULL)
+    g_signal_connect (rtpbin, "new-jitterbuffer", G_CALLBACK (on_new_jitterbuffer), NULL);
   g_signal_connect (self->webrtc, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
   g_signal_connect (self->webrtc, "notify::ice-gathering-state",
                     G_CALLBACK (on_ice_gathering_state), self);

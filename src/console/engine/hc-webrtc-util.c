@@ -288,3 +288,45 @@ hc_random_ssrc (void)
   while (ssrc == 0);
   return ssrc;
 }
+
+static gpointer
+warm_up_thread (gpointer data)
+{
+  /* What a transport and a decoding branch need first, beyond what the publisher's
+   * pipeline loads: on a busy machine loading libgstsrtp alone was seen to take 0.7 s. */
+  static const char *const features[] = {
+    "srtpenc", "nicesrc", "rtpvp8depay", "vp8dec", "rtpopusdepay", "opusdec",
+  };
+  /* Making a dtlsdec is enough for the certificate: it takes the process-wide DTLS agent
+   * with a generated certificate as it is made (gstdtlsdec.c, get_agent_by_pem() in a
+   * g_once), the one every webrtcbin's transports then share. */
+  GstElement *dtlsdec = gst_element_factory_make ("dtlsdec", NULL);
+
+  if (dtlsdec != NULL)
+    gst_object_unref (gst_object_ref_sink (dtlsdec));
+  for (gsize i = 0; i < G_N_ELEMENTS (features); i++)
+    {
+      g_autoptr(GstElementFactory) factory = gst_element_factory_find (features[i]);
+      g_autoptr(GstPluginFeature) loaded = NULL;
+
+      if (factory != NULL)
+        loaded = gst_plugin_feature_load (GST_PLUGIN_FEATURE (factory));
+    }
+  return NULL;
+}
+
+void
+hc_webrtc_warm_up (void)
+{
+  static gsize started = 0;
+
+  if (!gst_is_initialized ())
+    return;
+  if (g_once_init_enter (&started))
+    {
+      /* Detached: nothing waits for it; a webrtcbin that needs the certificate first
+       * waits in the same g_once, and plugin loading is serialised by GStreamer. */
+      g_thread_unref (g_thread_new ("hc-webrtc-warm", warm_up_thread, NULL));
+      g_once_init_leave (&started, 1);
+    }
+}

@@ -61,6 +61,14 @@ void          hc_webrtcbin_get_stats_async  (GstElement          *webrtcbin,
 GstStructure *hc_webrtcbin_get_stats_finish (GAsyncResult        *result,
                                              GError             **error);
 
+/* Makes, once per process and in a worker thread, what every webrtcbin shares and
+ * would otherwise make on the critical path of the first call: the DTLS certificate
+ * (a 2048-bit RSA key: 0.1–0.8 s, seen up to 3.7 s, on a busy two-core machine), which
+ * the first transport of the first webrtcbin generates and every other one waits for,
+ * and the plugins transports and decoders load. Returns at once; webrtcbins made
+ * meanwhile wait for the same certificate, never for a second one. */
+void        hc_webrtc_warm_up            (void);
+
 /* A fresh SSRC: random, never 0. */
 guint32     hc_random_ssrc               (void);
 
