@@ -208,12 +208,11 @@ on_revoke_clicked (GtkButton           *button,
                         on_invite_revoked, g_object_ref (self));
 }
 
-static GtkWidget *
-create_invite_row (HcInterpreterDialog *self,
-                   JsonObject          *invite)
+/* The row's subtitle: whether the guest came in, and until when the link works
+ * (markup: AdwActionRow's subtitle is). */
+static char *
+invite_subtitle (JsonObject *invite)
 {
-  const char *identity = json_object_get_string_member_with_default (invite, "identity", "");
-  const char *jti = json_object_get_string_member_with_default (invite, "jti", "");
   const char *expires = json_object_get_string_member_with_default (invite, "date_expires", "");
   gboolean joined = json_object_get_boolean_member_with_default (invite, "joined", FALSE);
   g_autoptr(GDateTime) expiry = g_date_time_new_from_iso8601 (expires, NULL);
@@ -223,10 +222,22 @@ create_invite_row (HcInterpreterDialog *self,
   g_autofree char *subtitle = g_strdup_printf (_("%s · valid until %s"),
                                                joined ? _("In the visit") : _("Not joined yet"),
                                                time);
+
+  return g_markup_escape_text (subtitle, -1);
+}
+
+static GtkWidget *
+create_invite_row (HcInterpreterDialog *self,
+                   JsonObject          *invite)
+{
+  const char *identity = json_object_get_string_member_with_default (invite, "identity", "");
+  const char *jti = json_object_get_string_member_with_default (invite, "jti", "");
+  g_autofree char *subtitle = invite_subtitle (invite);
   g_autofree char *revoke_label = g_strdup_printf (_("Revoke %s"), identity);
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *revoke = gtk_button_new_with_label (_("Revoke"));
 
+  g_object_set_data_full (G_OBJECT (row), "hc-jti", g_strdup (jti), g_free);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), identity);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
@@ -249,6 +260,7 @@ on_invites_listed (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) root = hc_session_api_finish (HC_SESSION (source), result, &error);
   JsonArray *invites = NULL;
+  g_autoptr(GHashTable) rows = NULL;
   GtkWidget *child;
 
   if (root == NULL)
@@ -261,18 +273,61 @@ on_invites_listed (GObject      *source,
    * rows changing in a window that is not on screen. It refreshes when shown. */
   if (self->invites_list == NULL || !gtk_widget_get_mapped (GTK_WIDGET (self)))
     return;
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->invites_list))) != NULL)
-    gtk_list_box_remove (self->invites_list, child);
   if (JSON_NODE_HOLDS_OBJECT (root))
     invites = json_object_get_array_member (json_node_get_object (root), "guest_tokens");
+
+  /* Rows are updated in place, not rebuilt: the list refreshes every few seconds, and
+   * a rebuilt row would take the keyboard focus (and a screen reader's place) from
+   * whoever is on its Revoke button. */
+  rows = g_hash_table_new (g_str_hash, g_str_equal);
+  child = gtk_widget_get_first_child (GTK_WIDGET (self->invites_list));
+  while (child != NULL)
+    {
+      GtkWidget *next = gtk_widget_get_next_sibling (child);
+      const char *jti = g_object_get_data (G_OBJECT (child), "hc-jti");
+      gboolean listed = FALSE;
+
+      for (guint i = 0; jti != NULL && invites != NULL && !listed &&
+                        i < json_array_get_length (invites); i++)
+        {
+          JsonObject *invite = json_array_get_object_element (invites, i);
+
+          listed = invite != NULL &&
+                   g_strcmp0 (jti, json_object_get_string_member_with_default (invite, "jti",
+                                                                               "")) == 0;
+        }
+      if (listed)
+        g_hash_table_insert (rows, (gpointer) jti, child);
+      else
+        gtk_list_box_remove (self->invites_list, child);
+      child = next;
+    }
   for (guint i = 0; invites != NULL && i < json_array_get_length (invites); i++)
     {
       JsonObject *invite = json_array_get_object_element (invites, i);
+      const char *jti;
+      GtkWidget *row;
 
-      if (invite != NULL)
-        gtk_list_box_append (self->invites_list, create_invite_row (self, invite));
+      if (invite == NULL)
+        continue;
+      jti = json_object_get_string_member_with_default (invite, "jti", "");
+      row = g_hash_table_lookup (rows, jti);
+      if (row != NULL)
+        {
+          g_autofree char *subtitle = invite_subtitle (invite);
+
+          if (g_strcmp0 (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), subtitle) != 0)
+            adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+        }
+      else
+        {
+          row = create_invite_row (self, invite);
+          gtk_list_box_append (self->invites_list, row);
+          g_hash_table_insert (rows, g_object_get_data (G_OBJECT (row), "hc-jti"), row);
+        }
     }
-  if (invites == NULL || json_array_get_length (invites) == 0)
+  if (g_hash_table_size (rows) == 0 &&
+      gtk_widget_get_first_child (GTK_WIDGET (self->invites_list)) == NULL)
     {
       GtkWidget *row = adw_action_row_new ();
 

@@ -474,8 +474,8 @@ start_call (HcWindow   *self,
   if (token == NULL)
     return;
 
-  /* GStreamer loads its plugin registry here, on the first visit, not at start:
-   * the console opens faster, and a provider who only reads the queue never pays. */
+  /* GStreamer is not loaded at start (the console opens faster): signing in starts
+   * loading it in the background (update_page()); this waits for that if needed. */
   gst_init (NULL, NULL);
   engine = hc_call_engine_new ();
   hc_call_engine_bind_settings (engine, self->settings);
@@ -796,6 +796,9 @@ update_page (HcWindow *self)
       adw_window_title_set_subtitle (self->waiting_room_title, subtitle);
       gtk_stack_set_visible_child_name (self->pages, "main");
       refresh_rooms (self);
+      /* GStreamer and the DTLS certificate get ready in the background while the
+       * provider reads the queue, so the first Admit does not wait for them. */
+      hc_call_engine_warm_up ();
     }
   else if (hc_session_get_state (self->session) == HC_SESSION_SIGNED_OUT)
     {

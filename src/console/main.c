@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "hc-application.h"
+#include "hc-call-engine.h"
 
 #include <glib/gi18n.h>
 #include <gst/gst.h>
@@ -29,8 +30,9 @@ main (int   argc,
 
   status = g_application_run (G_APPLICATION (app), argc, argv);
   g_clear_object (&app);
-  /* A visit loaded GStreamer (hc-window.c); its registry and plugins go with it,
-   * which also lets the leak checker see only what is ours. */
+  /* Signing in or a visit loaded GStreamer (hc-window.c); its registry and plugins go
+   * with it, which also lets the leak checker see only what is ours. */
+  hc_call_engine_warm_up_wait ();
   if (gst_is_initialized ())
     gst_deinit ();
   return status;

@@ -2538,6 +2538,12 @@ hc_call_engine_warm_up (void)
 }
 
 void
+hc_call_engine_warm_up_wait (void)
+{
+  hc_webrtc_warm_up_wait ();
+}
+
+void
 hc_call_engine_bind_settings (HcCallEngine *self,
                               GSettings    *settings)
 {

@@ -37,9 +37,12 @@ HcCallEngine *hc_call_engine_new                      (void);
 /* Prepares, in a worker thread and once per process, what the first call would
  * otherwise make on its way in (webrtcbin's DTLS certificate: 0.1–4 s on a busy
  * two-core machine, which both the publisher's offer and every subscription's answer
- * wait for). Joining does it too; calling it earlier (once GStreamer is initialised,
- * e.g. when the provider signs in) takes it off the first admission's path. */
+ * wait for). Joining does it too; calling it earlier (e.g. when the provider signs in;
+ * it initialises GStreamer in its thread if need be) takes it off the first
+ * admission's path. */
 void          hc_call_engine_warm_up                  (void);
+/* Waits for what hc_call_engine_warm_up() started; call before gst_deinit(). */
+void          hc_call_engine_warm_up_wait             (void);
 
 /* Binds the org.housecall.Console keys the engine uses, and applies start-muted and
  * start-camera-off. */

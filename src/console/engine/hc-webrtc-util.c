@@ -289,6 +289,8 @@ hc_random_ssrc (void)
   return ssrc;
 }
 
+static GThread *warm_up;
+
 static gpointer
 warm_up_thread (gpointer data)
 {
@@ -297,11 +299,15 @@ warm_up_thread (gpointer data)
   static const char *const features[] = {
     "srtpenc", "nicesrc", "rtpvp8depay", "vp8dec", "rtpopusdepay", "opusdec",
   };
+  GstElement *dtlsdec;
+
+  /* The console loads GStreamer lazily; this is its first use when the window warms up
+   * at sign-in (gst_init is serialised by GStreamer's own lock). */
+  gst_init (NULL, NULL);
   /* Making a dtlsdec is enough for the certificate: it takes the process-wide DTLS agent
    * with a generated certificate as it is made (gstdtlsdec.c, get_agent_by_pem() in a
    * g_once), the one every webrtcbin's transports then share. */
-  GstElement *dtlsdec = gst_element_factory_make ("dtlsdec", NULL);
-
+  dtlsdec = gst_element_factory_make ("dtlsdec", NULL);
   if (dtlsdec != NULL)
     gst_object_unref (gst_object_ref_sink (dtlsdec));
   for (gsize i = 0; i < G_N_ELEMENTS (features); i++)
@@ -320,13 +326,21 @@ hc_webrtc_warm_up (void)
 {
   static gsize started = 0;
 
-  if (!gst_is_initialized ())
-    return;
   if (g_once_init_enter (&started))
     {
-      /* Detached: nothing waits for it; a webrtcbin that needs the certificate first
-       * waits in the same g_once, and plugin loading is serialised by GStreamer. */
-      g_thread_unref (g_thread_new ("hc-webrtc-warm", warm_up_thread, NULL));
+      /* Nothing waits for it: a webrtcbin that needs the certificate first waits in
+       * the same g_once, and plugin loading is serialised by GStreamer. Joined by
+       * hc_webrtc_warm_up_wait() before GStreamer is deinitialised. */
+      warm_up = g_thread_new ("hc-webrtc-warm", warm_up_thread, NULL);
       g_once_init_leave (&started, 1);
     }
+}
+
+void
+hc_webrtc_warm_up_wait (void)
+{
+  GThread *thread = g_atomic_pointer_exchange (&warm_up, NULL);
+
+  if (thread != NULL)
+    g_thread_join (thread);
 }

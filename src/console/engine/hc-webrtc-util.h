@@ -68,6 +68,8 @@ GstStructure *hc_webrtcbin_get_stats_finish (GAsyncResult        *result,
  * and the plugins transports and decoders load. Returns at once; webrtcbins made
  * meanwhile wait for the same certificate, never for a second one. */
 void        hc_webrtc_warm_up            (void);
+/* Waits for that worker (if one was started) to finish: before gst_deinit(). */
+void        hc_webrtc_warm_up_wait       (void);
 
 /* A fresh SSRC: random, never 0. */
 guint32     hc_random_ssrc               (void);
