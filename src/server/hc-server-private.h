@@ -44,6 +44,11 @@ struct _HcServer
   gboolean       queue_views_all;    /* every provider's queue view changed… */
   const char    *queue_scope;        /* …or only this provider's */
   guint          trim_id;        /* returns freed heap pages to the system */
+  guint          tick_id;        /* the sessions' token expiry and idle checks */
+  /* Preflight reports parsed for the queue views (text → sealed JsonNode), in two
+   * generations so that the cache stays bounded; see preflight_node(). */
+  GHashTable    *preflight_nodes;
+  GHashTable    *preflight_nodes_old;
 };
 
 typedef enum

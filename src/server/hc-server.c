@@ -771,6 +771,8 @@ hc_server_finalize (GObject *object)
   HcServer *self = (HcServer *) object;
 
   g_clear_pointer (&self->config, hc_config_free);
+  g_clear_pointer (&self->preflight_nodes, g_hash_table_unref);
+  g_clear_pointer (&self->preflight_nodes_old, g_hash_table_unref);
   g_free (self->web_root);
   g_free (self->web_root_real);
   G_OBJECT_CLASS (hc_server_parent_class)->finalize (object);
@@ -789,6 +791,10 @@ static void
 hc_server_init (HcServer *self)
 {
   self->sessions = g_ptr_array_new_with_free_func (g_object_unref);
+  self->preflight_nodes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                 (GDestroyNotify) json_node_unref);
+  self->preflight_nodes_old = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                     (GDestroyNotify) json_node_unref);
 }
 
 HcServer *
@@ -837,6 +843,21 @@ trim_memory (gpointer user_data)
 #ifdef __GLIBC__
   malloc_trim (0);
 #endif
+  return G_SOURCE_CONTINUE;
+}
+
+/* One timer for every session's token expiry and idle checks, rather than two per
+ * session: GLib's main loop walks every source on each turn, so 5000 waiting
+ * patients' timers cost a share of a core even while nothing happens. */
+static gboolean
+tick_sessions (gpointer user_data)
+{
+  HcServer *self = user_data;
+  g_autoptr(GPtrArray) sessions = snapshot_sessions (self);
+  gint64 monotonic = g_get_monotonic_time ();
+
+  for (guint i = 0; i < sessions->len; i++)
+    hc_signal_session_tick (g_ptr_array_index (sessions, i), monotonic);
   return G_SOURCE_CONTINUE;
 }
 
@@ -966,6 +987,7 @@ hc_server_start (HcServer  *self,
 
   self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
   self->trim_id = g_timeout_add_seconds (10, trim_memory, self);
+  self->tick_id = g_timeout_add_seconds (1, tick_sessions, self);
 
   {
     g_autofree char *base = hc_server_base_url (self);
@@ -1003,6 +1025,7 @@ hc_server_stop (HcServer *self)
     hc_media_stop (self->media);
   stop_listening (self);
   g_clear_handle_id (&self->trim_id, g_source_remove);
+  g_clear_handle_id (&self->tick_id, g_source_remove);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
 }

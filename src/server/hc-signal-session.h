@@ -26,6 +26,11 @@ void             hc_signal_session_room_completed (HcSignalSession         *self
                                                    const char              *room_sid);
 void             hc_signal_session_token_revoked  (HcSignalSession         *self,
                                                    const char              *jti);
+/* Called about once a second: closes the session when its token has expired, and
+ * every IDLE_CHECK_SECONDS when its peer went silent or its provider account was
+ * disabled. */
+void             hc_signal_session_tick           (HcSignalSession         *self,
+                                                   gint64                   monotonic);
 /* The waiting room changed: tell a waiting patient their place, and a
  * provider watching the queue the new queue. */
 void             hc_signal_session_queue_changed  (HcSignalSession         *self);
