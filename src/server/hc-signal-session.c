@@ -71,6 +71,7 @@ struct _HcSignalSession
   double                   rate_tokens;
   gint64                   rate_updated;
   gboolean                 closed;
+  gboolean                 online;      /* counted by hc_server_patient_online() */
 
   /* Publishing. */
   HcJanus                 *janus;       /* the Janus this session's handles live on */
@@ -497,6 +498,18 @@ provider_still_enabled (HcSignalSession *self,
   return FALSE;
 }
 
+/* The server keeps count of the patients connected (their providers' queue views show
+ * it): an authenticated patient's session counts until it closes. */
+static void
+set_online (HcSignalSession *self,
+            gboolean         online)
+{
+  if (self->online == online || self->claims == NULL || self->claims->role != HC_ROLE_PATIENT)
+    return;
+  self->online = online;
+  hc_server_patient_online (self->server, self->claims->identity, online);
+}
+
 /* Timers */
 
 static gboolean
@@ -543,6 +556,7 @@ handle_authenticate (HcSignalSession *self,
     }
   g_clear_handle_id (&self->auth_timeout_id, g_source_remove);
   self->expires_at = g_get_monotonic_time () + MAX (1, self->claims->exp - now) * G_USEC_PER_SEC;
+  set_online (self, TRUE);
 
   builder = begin_reply ("authenticated", request_id);
   json_builder_set_member_name (builder, "identity");
@@ -1818,15 +1832,6 @@ hc_signal_session_provider_queue_changed (HcSignalSession *self,
     send_queue (self, NULL);
 }
 
-const char *
-hc_signal_session_get_patient_identity (HcSignalSession *self)
-{
-  g_return_val_if_fail (HC_IS_SIGNAL_SESSION (self), NULL);
-  if (self->closed || self->claims == NULL || self->claims->role != HC_ROLE_PATIENT)
-    return NULL;
-  return self->claims->identity;
-}
-
 gboolean
 hc_signal_session_is_patient (HcSignalSession *self,
                               const char      *identity)
@@ -2388,6 +2393,7 @@ on_closed (SoupWebsocketConnection *connection,
   leave_room (self);
   stop_echo (self);
   self->closed = TRUE;
+  set_online (self, FALSE);
   g_clear_handle_id (&self->auth_timeout_id, g_source_remove);
   self->expires_at = 0;
   self->next_idle_check = 0;
@@ -2408,6 +2414,7 @@ hc_signal_session_dispose (GObject *object)
 {
   HcSignalSession *self = (HcSignalSession *) object;
 
+  set_online (self, FALSE);
   g_clear_handle_id (&self->auth_timeout_id, g_source_remove);
   self->expires_at = 0;
   self->next_idle_check = 0;
@@ -2535,6 +2542,7 @@ hc_signal_session_shutdown (HcSignalSession *self)
   leave_room (self);
   stop_echo (self);
   self->closed = TRUE;
+  set_online (self, FALSE);
   g_clear_handle_id (&self->auth_timeout_id, g_source_remove);
   self->expires_at = 0;
   self->next_idle_check = 0;

@@ -37,8 +37,6 @@ void             hc_signal_session_queue_changed  (HcSignalSession         *self
 /* Only @provider's queue view changed (NULL: everyone's); patients' places did not. */
 void             hc_signal_session_provider_queue_changed (HcSignalSession *self,
                                                            const char      *provider);
-/* The identity of a patient's open socket, else NULL. */
-const char      *hc_signal_session_get_patient_identity   (HcSignalSession *self);
 gboolean         hc_signal_session_is_patient     (HcSignalSession         *self,
                                                    const char              *identity);
 /* A provider's session that is @identity's or joined to @room_sid. */
