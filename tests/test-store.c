@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <string.h>
 #include <unistd.h>
 
 typedef struct
@@ -435,6 +436,106 @@ test_phone_calls (Fixture       *f,
   g_assert_cmpint (hc_store_end_unfinished_phone_calls (f->store, 600, &error), ==, 0);
 }
 
+/* Checks in one patient of @provider (NULL: nobody's) at @at. */
+static gint64
+check_in (Fixture    *f,
+          const char *provider,
+          gint64      at)
+{
+  g_autoptr(HcAppointmentRecord) appointment = g_new0 (HcAppointmentRecord, 1);
+  g_autoptr(HcWaitingEntry) entry = g_new0 (HcWaitingEntry, 1);
+  g_autoptr(HcWaitingEntry) stored = NULL;
+  g_autoptr(GPtrArray) messages = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+
+  appointment->sid = hc_sid_new ("AP");
+  appointment->patient_name = g_strdup ("Pat Example");
+  appointment->mobile = g_strdup ("+14155550123");
+  appointment->start_time = at + 600;
+  appointment->provider = g_strdup (provider);
+  appointment->status = g_strdup ("scheduled");
+  appointment->visit_code = hc_random_hex (8);
+  appointment->visit_code_expires = at + 3600;
+  appointment->date_created = at;
+  appointment->date_updated = at;
+  g_assert_true (hc_store_insert_appointment (f->store, appointment, messages, &error));
+  g_assert_no_error (error);
+
+  entry->appointment_sid = g_strdup (appointment->sid);
+  entry->provider = g_strdup (provider);
+  entry->identity = g_strconcat ("patient-", appointment->sid, NULL);
+  entry->display_name = g_strdup ("Pat");
+  entry->preflight = g_strdup ("{\"verdict\":5}");
+  entry->verdict = 5;
+  g_assert_true (hc_store_check_in (f->store, entry, at, &error));
+  g_assert_no_error (error);
+  stored = hc_store_find_waiting_by_appointment (f->store, appointment->sid, &error);
+  g_assert_no_error (error);
+  return stored->id;
+}
+
+/* A provider's list is their entries and everyone's, in one queue order: the
+ * check-in time, then the id among those checked in the same second. */
+static void
+test_waiting_list (Fixture       *f,
+                   gconstpointer  data)
+{
+  static const char *const providers[] = { "drsmith", NULL, "drjones", "drsmith", NULL,
+                                            "drjones", "drsmith", NULL, "drsmith" };
+  static const gint64 times[] = { 100, 100, 100, 90, 120, 95, 100, 90, 130 };
+  static const char *const statuses[] = { "waiting", "admitted", "waiting", "waiting", "left",
+                                          "waiting", "removed", "waiting", "admitted" };
+  gint64 ids[G_N_ELEMENTS (providers)];
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) smith = NULL;
+  g_autoptr(GPtrArray) nobody = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (providers); i++)
+    {
+      ids[i] = check_in (f, providers[i], times[i]);
+      if (strcmp (statuses[i], "waiting") != 0)
+        g_assert_true (hc_store_set_waiting_status (f->store, ids[i], statuses[i], NULL, NULL,
+                                                    times[i], &error));
+      g_assert_no_error (error);
+    }
+
+  all = hc_store_list_waiting (f->store, NULL, &error);
+  g_assert_no_error (error);
+  {
+    const guint expected[] = { 3, 7, 5, 0, 1, 2, 8 };
+
+    g_assert_cmpuint (all->len, ==, G_N_ELEMENTS (expected));
+    for (guint i = 0; i < all->len; i++)
+      g_assert_cmpint (((HcWaitingEntry *) all->pdata[i])->id, ==, ids[expected[i]]);
+  }
+
+  smith = hc_store_list_waiting (f->store, "drsmith", &error);
+  g_assert_no_error (error);
+  {
+    const guint expected[] = { 3, 7, 0, 1, 8 };
+
+    g_assert_cmpuint (smith->len, ==, G_N_ELEMENTS (expected));
+    for (guint i = 0; i < smith->len; i++)
+      {
+        HcWaitingEntry *entry = smith->pdata[i];
+
+        g_assert_cmpint (entry->id, ==, ids[expected[i]]);
+        g_assert_cmpstr (entry->provider, ==, providers[expected[i]]);
+        g_assert_cmpstr (entry->status, ==, statuses[expected[i]]);
+        g_assert_cmpstr (entry->preflight, ==, "{\"verdict\":5}");
+        g_assert_cmpint (entry->start_time, ==, times[expected[i]] + 600);
+      }
+  }
+
+  /* A provider with no entries of their own sees everyone's. */
+  nobody = hc_store_list_waiting (f->store, "drwho", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (nobody->len, ==, 2);
+  g_assert_cmpint (((HcWaitingEntry *) nobody->pdata[0])->id, ==, ids[7]);
+  g_assert_cmpint (((HcWaitingEntry *) nobody->pdata[1])->id, ==, ids[1]);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -450,6 +551,8 @@ main (int    argc,
   g_test_add ("/store/audit", Fixture, NULL, fixture_setup, test_audit, fixture_teardown);
   g_test_add ("/store/guest-sms", Fixture, NULL, fixture_setup, test_guest_sms, fixture_teardown);
   g_test_add ("/store/phone-calls", Fixture, NULL, fixture_setup, test_phone_calls,
+              fixture_teardown);
+  g_test_add ("/store/waiting-list", Fixture, NULL, fixture_setup, test_waiting_list,
               fixture_teardown);
   g_test_add ("/store/survives-kill", Fixture, NULL, fixture_setup, test_survives_kill,
               fixture_teardown);

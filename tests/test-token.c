@@ -218,6 +218,17 @@ CASE (make_oversized, {
   g_string_free (grants, TRUE);
   return signed_with (HEADER, p);
 })
+CASE (make_escaped_nul, {
+  /* json-glib would read the identity as "alice"; libjwt refused it, and so do we. */
+  g_autofree char *p = payload (KEY_SID, ACCOUNT, GOOD_TIMES,
+                                "{\"identity\":\"alice\\u0000x\",\"video\":{}}", "");
+  return signed_with (HEADER, p);
+})
+CASE (make_lone_surrogate, {
+  g_autofree char *p = payload (KEY_SID, ACCOUNT, GOOD_TIMES,
+                                "{\"identity\":\"alice\\ud800\",\"video\":{}}", "");
+  return signed_with (HEADER, p);
+})
 CASE (make_empty, {
   return g_strdup ("");
 })
@@ -253,6 +264,8 @@ static const HostileCase hostile_cases[] = {
   { "payload-array", make_payload_array, HC_ERROR_TOKEN_MALFORMED },
   { "padded-base64", make_padded_base64, HC_ERROR_TOKEN_MALFORMED },
   { "oversized", make_oversized, HC_ERROR_TOKEN_TOO_LARGE },
+  { "escaped-nul", make_escaped_nul, HC_ERROR_TOKEN_MALFORMED },
+  { "lone-surrogate", make_lone_surrogate, HC_ERROR_TOKEN_MALFORMED },
   { "empty", make_empty, HC_ERROR_TOKEN_MISSING },
 };
 
@@ -299,6 +312,22 @@ test_twilio_style_token (void)
   g_assert_true (hc_token_claims_allow_room (claims, ROOM_SID, "visit-1", NULL));
   g_assert_false (hc_token_claims_allow_room (claims, ROOM_SID, "visit-2", &error));
   g_assert_error (error, HC_ERROR, HC_ERROR_TOKEN_ROOM_MISMATCH);
+}
+
+static void
+test_escapes_accepted (void)
+{
+  /* Only an escaped NUL and unpaired surrogates are refused: an escaped backslash
+   * followed by "u0000" is text, and a surrogate pair is one character. */
+  g_autofree char *p = payload (KEY_SID, ACCOUNT, GOOD_TIMES,
+                                "{\"identity\":\"al\\\\u0000ice \\u00e9\\ud83d\\ude00\","
+                                "\"video\":{}}", "");
+  g_autofree char *token = signed_with (HEADER, p);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HcTokenClaims) claims = hc_token_verify (&key, token, NOW, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (claims->identity, ==, "al\\u0000ice \u00e9\U0001F600");
 }
 
 static void
@@ -400,6 +429,7 @@ main (int    argc,
     }
   g_test_add_func ("/token/hostile-codes-distinct", test_hostile_codes_distinct);
   g_test_add_func ("/token/twilio-style", test_twilio_style_token);
+  g_test_add_func ("/token/escapes-accepted", test_escapes_accepted);
   g_test_add_func ("/token/mint-roundtrip", test_mint_roundtrip);
   g_test_add_func ("/token/mint-refuses-bad-claims", test_mint_refuses_bad_claims);
   g_test_add_func ("/token/roles", test_roles);

@@ -38,12 +38,19 @@ struct _HcServer
   char          *web_root_real;  /* web_root with symbolic links resolved */
   guint16        port;
   /* Only while hc_server_queue_changed() tells every session: the waiting room worked
-   * out once (see HcQueueSnapshot) and who is connected, instead of once per session. */
+   * out once (see HcQueueSnapshot), instead of once per session. */
   struct _HcQueueSnapshot *queue_snapshot;
-  GHashTable    *connected_patients;
+  /* Patients' identities with an open socket → how many; kept up to date by the
+   * sessions (hc_server_patient_online) rather than found by walking them all. */
+  GHashTable    *patients_online;
   gboolean       queue_views_all;    /* every provider's queue view changed… */
   const char    *queue_scope;        /* …or only this provider's */
   guint          trim_id;        /* returns freed heap pages to the system */
+  guint          tick_id;        /* the sessions' token expiry and idle checks */
+  /* Preflight reports parsed for the queue views (text → sealed JsonNode), in two
+   * generations so that the cache stays bounded; see preflight_node(). */
+  GHashTable    *preflight_nodes;
+  GHashTable    *preflight_nodes_old;
 };
 
 typedef enum
@@ -137,6 +144,10 @@ const HcWaitingEntry *hc_queue_snapshot_find  (HcQueueSnapshot *snapshot,
                                                gint            *position,
                                                gint64          *estimated_wait);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HcQueueSnapshot, hc_queue_snapshot_free)
+/* A patient's session authenticated (@online) or closed. */
+void     hc_server_patient_online     (HcServer       *self,
+                                       const char     *identity,
+                                       gboolean        online);
 gboolean hc_server_patient_connected  (HcServer       *self,
                                        const char     *identity);
 void     hc_server_remove_patient     (HcServer       *self,

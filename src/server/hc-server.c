@@ -250,22 +250,6 @@ hc_server_token_revoked (HcServer   *self,
     hc_signal_session_token_revoked (g_ptr_array_index (sessions, i), jti);
 }
 
-/* Patients' identities with an open socket: one pass over the sessions. */
-static GHashTable *
-connected_patients (HcServer *self)
-{
-  GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-
-  for (guint i = 0; i < self->sessions->len; i++)
-    {
-      const char *identity = hc_signal_session_get_patient_identity (g_ptr_array_index (self->sessions, i));
-
-      if (identity != NULL)
-        g_hash_table_add (set, g_strdup (identity));
-    }
-  return set;
-}
-
 /* Tells every session of a change of the waiting room: patients of their place, and
  * providers watching of their queue when @all_views or the change was in @provider's. */
 static void
@@ -278,7 +262,6 @@ queue_changed (HcServer   *self,
    * entries without a provider, which it lists too): the others are left out of the
    * snapshot, and their patients are not told anything. */
   g_autoptr(HcQueueSnapshot) snapshot = hc_queue_snapshot_new (self, all_views ? NULL : provider);
-  g_autoptr(GHashTable) connected = connected_patients (self);
   g_autofree char *scope = g_strdup (provider);
 
   /* The queue is read once for everybody: asking the store once per session made each
@@ -286,13 +269,11 @@ queue_changed (HcServer   *self,
    * closes on a failed send, say) tells everyone again; that inner round clears the
    * snapshot, so the rest of this one reads the store afresh rather than stale state. */
   self->queue_snapshot = snapshot;
-  self->connected_patients = connected;
   self->queue_views_all = all_views;
   self->queue_scope = scope;
   for (guint i = 0; i < sessions->len; i++)
     hc_signal_session_queue_changed (g_ptr_array_index (sessions, i));
   self->queue_snapshot = NULL;
-  self->connected_patients = NULL;
   self->queue_views_all = TRUE;
   self->queue_scope = NULL;
 }
@@ -324,26 +305,33 @@ hc_server_provider_queue_changed (HcServer   *self,
                                   const char *provider)
 {
   g_autoptr(GPtrArray) sessions = snapshot_sessions (self);
-  g_autoptr(GHashTable) connected = connected_patients (self);
 
-  /* Each entry of the view says whether its patient is connected: one pass over the
-   * sessions, not one per entry. */
-  self->connected_patients = connected;
   for (guint i = 0; i < sessions->len; i++)
     hc_signal_session_provider_queue_changed (g_ptr_array_index (sessions, i), provider);
-  self->connected_patients = NULL;
+}
+
+void
+hc_server_patient_online (HcServer   *self,
+                          const char *identity,
+                          gboolean    online)
+{
+  guint count = GPOINTER_TO_UINT (g_hash_table_lookup (self->patients_online, identity));
+
+  if (online)
+    g_hash_table_replace (self->patients_online, g_strdup (identity), GUINT_TO_POINTER (count + 1));
+  else if (count > 1)
+    g_hash_table_replace (self->patients_online, g_strdup (identity), GUINT_TO_POINTER (count - 1));
+  else
+    g_hash_table_remove (self->patients_online, identity);
 }
 
 gboolean
 hc_server_patient_connected (HcServer   *self,
                              const char *identity)
 {
-  if (self->connected_patients != NULL)
-    return identity != NULL && g_hash_table_contains (self->connected_patients, identity);
-  for (guint i = 0; i < self->sessions->len; i++)
-    if (hc_signal_session_is_patient (g_ptr_array_index (self->sessions, i), identity))
-      return TRUE;
-  return FALSE;
+  /* Each entry of a queue view says whether its patient is connected: a lookup,
+   * where a walk over every session made connecting N patients cost N². */
+  return identity != NULL && g_hash_table_contains (self->patients_online, identity);
 }
 
 void
@@ -771,6 +759,9 @@ hc_server_finalize (GObject *object)
   HcServer *self = (HcServer *) object;
 
   g_clear_pointer (&self->config, hc_config_free);
+  g_clear_pointer (&self->patients_online, g_hash_table_unref);
+  g_clear_pointer (&self->preflight_nodes, g_hash_table_unref);
+  g_clear_pointer (&self->preflight_nodes_old, g_hash_table_unref);
   g_free (self->web_root);
   g_free (self->web_root_real);
   G_OBJECT_CLASS (hc_server_parent_class)->finalize (object);
@@ -789,6 +780,11 @@ static void
 hc_server_init (HcServer *self)
 {
   self->sessions = g_ptr_array_new_with_free_func (g_object_unref);
+  self->patients_online = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->preflight_nodes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                 (GDestroyNotify) json_node_unref);
+  self->preflight_nodes_old = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                     (GDestroyNotify) json_node_unref);
 }
 
 HcServer *
@@ -837,6 +833,21 @@ trim_memory (gpointer user_data)
 #ifdef __GLIBC__
   malloc_trim (0);
 #endif
+  return G_SOURCE_CONTINUE;
+}
+
+/* One timer for every session's token expiry and idle checks, rather than two per
+ * session: GLib's main loop walks every source on each turn, so 5000 waiting
+ * patients' timers cost a share of a core even while nothing happens. */
+static gboolean
+tick_sessions (gpointer user_data)
+{
+  HcServer *self = user_data;
+  g_autoptr(GPtrArray) sessions = snapshot_sessions (self);
+  gint64 monotonic = g_get_monotonic_time ();
+
+  for (guint i = 0; i < sessions->len; i++)
+    hc_signal_session_tick (g_ptr_array_index (sessions, i), monotonic);
   return G_SOURCE_CONTINUE;
 }
 
@@ -966,6 +977,7 @@ hc_server_start (HcServer  *self,
 
   self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
   self->trim_id = g_timeout_add_seconds (10, trim_memory, self);
+  self->tick_id = g_timeout_add_seconds (1, tick_sessions, self);
 
   {
     g_autofree char *base = hc_server_base_url (self);
@@ -1003,6 +1015,7 @@ hc_server_stop (HcServer *self)
     hc_media_stop (self->media);
   stop_listening (self);
   g_clear_handle_id (&self->trim_id, g_source_remove);
+  g_clear_handle_id (&self->tick_id, g_source_remove);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
 }

@@ -21,6 +21,9 @@
 #define CLOSE_REMOVED       4409
 #define CLOSE_REPLACED      4412
 
+/* How often a session checks that its peer still answers pings. */
+#define IDLE_CHECK_SECONDS  20
+
 /* Network-quality reports (docs/protocol.md): one a second on average, bursts
  * of three; a participant silent for this long is shown to the others as
  * level 0 (reconnecting) until it reports again. */
@@ -61,12 +64,14 @@ struct _HcSignalSession
   char                    *participant_sid;
   char                    *display_name;      /* a patient's checked-in name: health information */
   guint                    auth_timeout_id;
-  guint                    expiry_id;
-  guint                    idle_id;
+  /* Checked by hc_signal_session_tick(), in monotonic time; 0: none. */
+  gint64                   expires_at;
+  gint64                   next_idle_check;
   gint64                   last_activity;
   double                   rate_tokens;
   gint64                   rate_updated;
   gboolean                 closed;
+  gboolean                 online;      /* counted by hc_server_patient_online() */
 
   /* Publishing. */
   HcJanus                 *janus;       /* the Janus this session's handles live on */
@@ -493,6 +498,18 @@ provider_still_enabled (HcSignalSession *self,
   return FALSE;
 }
 
+/* The server keeps count of the patients connected (their providers' queue views show
+ * it): an authenticated patient's session counts until it closes. */
+static void
+set_online (HcSignalSession *self,
+            gboolean         online)
+{
+  if (self->online == online || self->claims == NULL || self->claims->role != HC_ROLE_PATIENT)
+    return;
+  self->online = online;
+  hc_server_patient_online (self->server, self->claims->identity, online);
+}
+
 /* Timers */
 
 static gboolean
@@ -504,38 +521,6 @@ on_auth_timeout (gpointer user_data)
   send_error (self, HC_ERROR_AUTH_TIMEOUT, "No authenticate message arrived in time", NULL);
   close_with (self, CLOSE_AUTH_FAILED, "authentication timeout");
   return G_SOURCE_REMOVE;
-}
-
-static gboolean
-on_token_expired (gpointer user_data)
-{
-  HcSignalSession *self = user_data;
-
-  self->expiry_id = 0;
-  send_error (self, HC_ERROR_TOKEN_EXPIRED, "The access token has expired", NULL);
-  leave_room (self);
-  close_with (self, CLOSE_AUTH_FAILED, "token expired");
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-on_idle_check (gpointer user_data)
-{
-  HcSignalSession *self = user_data;
-
-  if (g_get_monotonic_time () - self->last_activity > HC_SIGNAL_IDLE_TIMEOUT_SECONDS * G_USEC_PER_SEC)
-    {
-      self->idle_id = 0;
-      g_debug ("Closing a signaling socket that went silent");
-      close_with (self, CLOSE_IDLE, "idle");
-      return G_SOURCE_REMOVE;
-    }
-  if (!provider_still_enabled (self, NULL))
-    {
-      self->idle_id = 0;
-      return G_SOURCE_REMOVE;
-    }
-  return G_SOURCE_CONTINUE;
 }
 
 /* authenticate, join */
@@ -570,8 +555,8 @@ handle_authenticate (HcSignalSession *self,
       return;
     }
   g_clear_handle_id (&self->auth_timeout_id, g_source_remove);
-  self->expiry_id = g_timeout_add_seconds ((guint) MAX (1, self->claims->exp - now),
-                                           on_token_expired, self);
+  self->expires_at = g_get_monotonic_time () + MAX (1, self->claims->exp - now) * G_USEC_PER_SEC;
+  set_online (self, TRUE);
 
   builder = begin_reply ("authenticated", request_id);
   json_builder_set_member_name (builder, "identity");
@@ -1847,15 +1832,6 @@ hc_signal_session_provider_queue_changed (HcSignalSession *self,
     send_queue (self, NULL);
 }
 
-const char *
-hc_signal_session_get_patient_identity (HcSignalSession *self)
-{
-  g_return_val_if_fail (HC_IS_SIGNAL_SESSION (self), NULL);
-  if (self->closed || self->claims == NULL || self->claims->role != HC_ROLE_PATIENT)
-    return NULL;
-  return self->claims->identity;
-}
-
 gboolean
 hc_signal_session_is_patient (HcSignalSession *self,
                               const char      *identity)
@@ -2417,9 +2393,10 @@ on_closed (SoupWebsocketConnection *connection,
   leave_room (self);
   stop_echo (self);
   self->closed = TRUE;
+  set_online (self, FALSE);
   g_clear_handle_id (&self->auth_timeout_id, g_source_remove);
-  g_clear_handle_id (&self->expiry_id, g_source_remove);
-  g_clear_handle_id (&self->idle_id, g_source_remove);
+  self->expires_at = 0;
+  self->next_idle_check = 0;
   g_clear_handle_id (&self->nq_stale_id, g_source_remove);
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
   /* A waiting patient who went away shows as disconnected, to their provider; nobody's
@@ -2437,9 +2414,10 @@ hc_signal_session_dispose (GObject *object)
 {
   HcSignalSession *self = (HcSignalSession *) object;
 
+  set_online (self, FALSE);
   g_clear_handle_id (&self->auth_timeout_id, g_source_remove);
-  g_clear_handle_id (&self->expiry_id, g_source_remove);
-  g_clear_handle_id (&self->idle_id, g_source_remove);
+  self->expires_at = 0;
+  self->next_idle_check = 0;
   g_clear_handle_id (&self->nq_stale_id, g_source_remove);
   if (self->connection != NULL)
     {
@@ -2522,7 +2500,7 @@ hc_signal_session_new (HcServer                *server,
   g_signal_connect (connection, "closed", G_CALLBACK (on_closed), self);
   self->auth_timeout_id = g_timeout_add_seconds (HC_SIGNAL_AUTH_TIMEOUT_SECONDS, on_auth_timeout,
                                                  self);
-  self->idle_id = g_timeout_add_seconds (20, on_idle_check, self);
+  self->next_idle_check = g_get_monotonic_time () + IDLE_CHECK_SECONDS * G_USEC_PER_SEC;
   return self;
 }
 
@@ -2564,9 +2542,10 @@ hc_signal_session_shutdown (HcSignalSession *self)
   leave_room (self);
   stop_echo (self);
   self->closed = TRUE;
+  set_online (self, FALSE);
   g_clear_handle_id (&self->auth_timeout_id, g_source_remove);
-  g_clear_handle_id (&self->expiry_id, g_source_remove);
-  g_clear_handle_id (&self->idle_id, g_source_remove);
+  self->expires_at = 0;
+  self->next_idle_check = 0;
   if (soup_websocket_connection_get_state (self->connection) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_close (self->connection, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
                                      "server shutting down");
@@ -2582,4 +2561,36 @@ hc_signal_session_kick (HcSignalSession *self)
   self->waiting = FALSE;
   leave_room (self);
   close_with (self, CLOSE_REMOVED, "removed by the provider");
+}
+
+/* No timer of its own for these two: thousands of waiting sessions' timers made every
+ * turn of the main loop walk thousands more sources. The server ticks every session. */
+void
+hc_signal_session_tick (HcSignalSession *self,
+                        gint64           monotonic)
+{
+  g_return_if_fail (HC_IS_SIGNAL_SESSION (self));
+
+  if (self->closed)
+    return;
+  if (self->expires_at != 0 && monotonic >= self->expires_at)
+    {
+      self->expires_at = 0;
+      send_error (self, HC_ERROR_TOKEN_EXPIRED, "The access token has expired", NULL);
+      leave_room (self);
+      close_with (self, CLOSE_AUTH_FAILED, "token expired");
+      return;
+    }
+  if (self->next_idle_check == 0 || monotonic < self->next_idle_check)
+    return;
+  self->next_idle_check = monotonic + IDLE_CHECK_SECONDS * G_USEC_PER_SEC;
+  if (monotonic - self->last_activity > HC_SIGNAL_IDLE_TIMEOUT_SECONDS * G_USEC_PER_SEC)
+    {
+      self->next_idle_check = 0;
+      g_debug ("Closing a signaling socket that went silent");
+      close_with (self, CLOSE_IDLE, "idle");
+      return;
+    }
+  if (!provider_still_enabled (self, NULL))
+    self->next_idle_check = 0;
 }

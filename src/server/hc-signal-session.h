@@ -26,14 +26,17 @@ void             hc_signal_session_room_completed (HcSignalSession         *self
                                                    const char              *room_sid);
 void             hc_signal_session_token_revoked  (HcSignalSession         *self,
                                                    const char              *jti);
+/* Called about once a second: closes the session when its token has expired, and
+ * every IDLE_CHECK_SECONDS when its peer went silent or its provider account was
+ * disabled. */
+void             hc_signal_session_tick           (HcSignalSession         *self,
+                                                   gint64                   monotonic);
 /* The waiting room changed: tell a waiting patient their place, and a
  * provider watching the queue the new queue. */
 void             hc_signal_session_queue_changed  (HcSignalSession         *self);
 /* Only @provider's queue view changed (NULL: everyone's); patients' places did not. */
 void             hc_signal_session_provider_queue_changed (HcSignalSession *self,
                                                            const char      *provider);
-/* The identity of a patient's open socket, else NULL. */
-const char      *hc_signal_session_get_patient_identity   (HcSignalSession *self);
 gboolean         hc_signal_session_is_patient     (HcSignalSession         *self,
                                                    const char              *identity);
 /* A provider's session that is @identity's or joined to @room_sid. */

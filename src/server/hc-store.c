@@ -212,6 +212,10 @@ static const char * const migrations[] = {
   "CREATE INDEX sms_messages_appointment ON sms_messages (appointment_sid);"
   "CREATE INDEX sms_messages_gateway_id ON sms_messages (gateway, gateway_id);"
   "CREATE INDEX sms_messages_token ON sms_messages (token_jti);",
+
+  /* 6: one provider's queue, and the entries without a provider (everyone's),
+   * read through an index rather than by scanning every waiting row. */
+  "CREATE INDEX waiting_room_provider_queue ON waiting_room (provider, status, checked_in_at, id);",
 };
 
 static gboolean
@@ -453,6 +457,32 @@ hc_store_get_schema_version (HcStore *self)
 {
   g_return_val_if_fail (HC_IS_STORE (self), 0);
   return self->schema_version;
+}
+
+gboolean
+hc_store_begin (HcStore  *self,
+                GError  **error)
+{
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+  return exec (self, "BEGIN IMMEDIATE", error);
+}
+
+gboolean
+hc_store_commit (HcStore  *self,
+                 GError  **error)
+{
+  g_return_val_if_fail (HC_IS_STORE (self), FALSE);
+  return exec (self, "COMMIT", error);
+}
+
+void
+hc_store_rollback (HcStore *self)
+{
+  g_return_if_fail (HC_IS_STORE (self));
+  /* After a failed COMMIT the transaction may still be open; after a failed
+   * statement it may not (SQLite rolls some errors back itself). */
+  if (!sqlite3_get_autocommit (self->db))
+    exec (self, "ROLLBACK", NULL);
 }
 
 /* Providers */
@@ -1785,6 +1815,21 @@ hc_store_find_waiting_by_appointment (HcStore     *self,
   return find_waiting (self, "w.appointment_sid = ?", appointment_sid, 0, error);
 }
 
+static gboolean
+read_waiting (HcStore       *self,
+              sqlite3_stmt  *stmt,
+              GPtrArray     *list,
+              GError       **error)
+{
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (list, waiting_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    return set_sqlite_error (self, error, "Could not read the waiting room");
+  return TRUE;
+}
+
 GPtrArray *
 hc_store_list_waiting (HcStore     *self,
                        const char  *provider,
@@ -1792,26 +1837,37 @@ hc_store_list_waiting (HcStore     *self,
 {
   g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) hc_waiting_entry_free);
   g_auto_stmt stmt = NULL;
-  int rc;
 
   g_return_val_if_fail (HC_IS_STORE (self), NULL);
 
-  /* Entries of appointments without a provider are everyone's. */
-  stmt = prepare (self, "SELECT " WAITING_COLUMNS " FROM waiting_room w "
-                        "JOIN appointments a ON a.sid = w.appointment_sid "
-                        "WHERE w.status IN ('waiting', 'admitted') "
-                        "AND (?1 IS NULL OR w.provider IS NULL OR w.provider = ?1) "
-                        "ORDER BY w.checked_in_at, w.id", error);
-  if (stmt == NULL)
-    return NULL;
-  bind_text (stmt, 1, provider);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (list, waiting_from_row (stmt));
-  if (rc != SQLITE_DONE)
+  if (provider == NULL)
     {
-      set_sqlite_error (self, error, "Could not read the waiting room");
-      return NULL;
+      stmt = prepare (self, "SELECT " WAITING_COLUMNS " FROM waiting_room w "
+                            "JOIN appointments a ON a.sid = w.appointment_sid "
+                            "WHERE w.status IN ('waiting', 'admitted') "
+                            "ORDER BY w.checked_in_at, w.id", error);
+      if (stmt == NULL)
+        return NULL;
     }
+  else
+    {
+      /* Entries of appointments without a provider are everyone's. Both halves
+       * are ranges of waiting_room_provider_queue (one "OR" condition over both
+       * would scan every waiting row); SQLite merges them in the queue's order. */
+      stmt = prepare (self, "SELECT " WAITING_COLUMNS " FROM waiting_room w "
+                            "JOIN appointments a ON a.sid = w.appointment_sid "
+                            "WHERE w.provider = ?1 AND w.status IN ('waiting', 'admitted') "
+                            "UNION ALL "
+                            "SELECT " WAITING_COLUMNS " FROM waiting_room w "
+                            "JOIN appointments a ON a.sid = w.appointment_sid "
+                            "WHERE w.provider IS NULL AND w.status IN ('waiting', 'admitted') "
+                            "ORDER BY 6, 1", error);
+      if (stmt == NULL)
+        return NULL;
+      bind_text (stmt, 1, provider);
+    }
+  if (!read_waiting (self, stmt, list, error))
+    return NULL;
   return g_steal_pointer (&list);
 }
 

@@ -97,6 +97,15 @@ HcStore          *hc_store_open                  (const char        *path,
                                                   GError           **error);
 int               hc_store_get_schema_version    (HcStore           *self);
 
+/* Groups the writes between them into one transaction: one sync to disk at the
+ * commit rather than one per write, and all or none of them kept. Not nested;
+ * the writes in between must not open transactions of their own. */
+gboolean          hc_store_begin                 (HcStore           *self,
+                                                  GError           **error);
+gboolean          hc_store_commit                (HcStore           *self,
+                                                  GError           **error);
+void              hc_store_rollback              (HcStore           *self);
+
 gboolean          hc_store_add_provider          (HcStore           *self,
                                                   const char        *username,
                                                   const char        *display_name,
