@@ -112,6 +112,18 @@ def app_windows(process):
         yield from children(app)
 
 
+def app_window(process, name):
+    """The application's window (or dialog) named @name: only the top level is looked
+    at, which stays quick when the main window's tree is large and the app is slow."""
+    for window in app_windows(process):
+        try:
+            if window.get_name() == name:
+                return window
+        except GLib.Error:
+            continue
+    return None
+
+
 def wait_for(predicate, timeout=TIMEOUT):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -302,8 +302,7 @@ def main():
             remove.get_action_iface().do_action(0)
             # GTK 4.8 names a labelled button "label text" (some twice): the dialog's
             # response, not the row's "Remove Jane Doe".
-            dialog = wait_for(lambda: find_in_app(process, Atspi.Role.DIALOG,
-                                                  'Remove %s?' % PATIENT), 30)
+            dialog = wait_for(lambda: hcui.app_window(process, 'Remove %s?' % PATIENT), 30)
             # Its buttons may show in the tree a moment after the dialog itself.
             confirmed = wait_for(lambda: find(dialog, Atspi.Role.PUSH_BUTTON, pattern=r'^_?Remove',
                                               showing=True), 30) if dialog else None
