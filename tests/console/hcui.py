@@ -112,6 +112,14 @@ def app_windows(process):
         yield from children(app)
 
 
+# GTK 4.8's AT-SPI code sometimes refers to an accessible whose D-Bus path is not set yet
+# (g_variant_new "(so)" with a NULL path in gtkatspicontext.c) while a window's widgets
+# change; seen a few times in runs of the visit tests, at random moments (joining, at
+# quit). It is GTK's, logs one critical and nothing else goes wrong; newer GTKs rewrote
+# that code. Every other warning or critical still fails a visit test.
+KNOWN_GTK_CRITICAL = "g_variant_is_object_path: assertion 'string != NULL' failed"
+
+
 def app_window(process, name):
     """The application's window (or dialog) named @name: only the top level is looked
     at, which stays quick when the main window's tree is large and the app is slow."""
@@ -432,7 +440,12 @@ class Visit:
         env['GSETTINGS_BACKEND'] = 'keyfile'
         env['XDG_CONFIG_HOME'] = os.path.join(self.work, 'config')
         if self.console_g_debug is not None:
-            env['G_DEBUG'] = self.console_g_debug
+            # Warnings and criticals are not made fatal here but read from the log when
+            # the visit closes (check_log()): all fail the test, except one that is
+            # GTK 4.8's own (KNOWN_GTK_CRITICAL), which a fatal flag would turn into a crash.
+            flags = [f for f in self.console_g_debug.split(',')
+                     if f not in ('fatal-warnings', 'fatal-criticals')]
+            env['G_DEBUG'] = ','.join(flags)
         env.update(env_extra or {})
         self.console_log = open(os.path.join(self.work, 'console.log'), 'w+')
         self.process = subprocess.Popen([self.console_binary], env=env, stdout=self.console_log,
@@ -494,13 +507,33 @@ class Visit:
         self.peers.append(peer)
         return peer
 
+    def check_log(self):
+        """The console's warnings and criticals (GLib's, GTK's, ours), less the known
+        GTK 4.8 one; each is printed. Returns how many there were."""
+        if self.console_log is None:
+            return 0
+        self.console_log.seek(0)
+        bad = 0
+        for line in self.console_log.read().splitlines():
+            if not re.search(r'-(WARNING|CRITICAL) \*\*', line):
+                continue
+            if KNOWN_GTK_CRITICAL in line:
+                print('# tolerated (GTK 4.8 accessibility bug): ' + line)
+                continue
+            print('# console: ' + line)
+            bad += 1
+        return bad
+
     def close(self):
-        """Stops everything; returns 1 if the console died badly (and says why)."""
+        """Stops everything; returns 1 if the console died badly or logged a warning
+        or a critical (and says why)."""
         import shutil
         died = 0
         if self.process is not None and self.process.poll() not in (None, 0):
             for line in self.console_output().splitlines():
                 print('# console: ' + line)
+            died = 1
+        if self.console_g_debug is not None and self.check_log():
             died = 1
         for peer in self.peers:
             peer.stop()

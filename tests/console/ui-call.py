@@ -296,16 +296,18 @@ def main():
                refused.get('event') == 'failed', CHECKS[10],
                'listed %r, guest gone %r, the link again: %r' % (listed is not None, revoked, refused))
 
-        remove = find_in_app(process, Atspi.Role.PUSH_BUTTON, pattern='^Remove ' + PATIENT)
+        remove = wait_for(lambda: find_in_app(process, Atspi.Role.PUSH_BUTTON,
+                                              pattern='^Remove ' + PATIENT), 30)
         confirmed = None
         if remove is not None:
             remove.get_action_iface().do_action(0)
             # GTK 4.8 names a labelled button "label text" (some twice): the dialog's
             # response, not the row's "Remove Jane Doe".
             dialog = wait_for(lambda: hcui.app_window(process, 'Remove %s?' % PATIENT), 30)
-            # Its buttons may show in the tree a moment after the dialog itself.
-            confirmed = wait_for(lambda: find(dialog, Atspi.Role.PUSH_BUTTON, pattern=r'^_?Remove',
-                                              showing=True), 30) if dialog else None
+            # Its buttons may show in the tree a moment after the dialog itself. (Each
+            # response has two buttons, one per layout; either answers.)
+            confirmed = wait_for(lambda: find(dialog, Atspi.Role.PUSH_BUTTON,
+                                              pattern=r'^_?Remove'), 30) if dialog else None
             if confirmed is not None:
                 confirmed.get_action_iface().do_action(0)
 
@@ -321,8 +323,9 @@ def main():
                     last_view.get('event') == 'view' and last_view.get('view') not in ('call', None))
         gone = wait_for(patient_gone, 60)
         report(bool(gone), CHECKS[11],
-               'patient view %r; confirm button %r\n%s' % (last_view, confirmed is not None,
-                                                          '' if gone else tree()))
+               'patient view %r; dialog %r; confirm button %r\n%s' %
+               (last_view, dialog is not None if remove is not None else 'no Remove button',
+                confirmed is not None, '' if gone else tree()))
         publishers_in_call = visit.janus_publishers()
 
         # Quit with the visit still open (the provider is in the room alone).
