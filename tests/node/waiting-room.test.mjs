@@ -264,8 +264,16 @@ describe('queue updates with two providers', () => {
       // A patient who goes shows as not connected to their provider.
       patients[1].ws.close();
       await patients[1].ws.waitClosed();
-      const afterClose = await request(server, 'GET', '/v1/WaitingRoom', { auth: bearer(tokens.dra) });
-      assert.equal(afterClose.body.entries.find((e) => e.identity === patients[1].identity).connected, false);
+      // The server learns of the close on its own turn of the loop: asked again (bounded)
+      // rather than raced.
+      let connected = true;
+      for (let attempt = 0; attempt < 50 && connected; attempt++) {
+        const afterClose = await request(server, 'GET', '/v1/WaitingRoom', { auth: bearer(tokens.dra) });
+        connected = afterClose.body.entries.find((e) => e.identity === patients[1].identity).connected;
+        if (connected)
+          await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.equal(connected, false);
       for (const p of patients)
         p.ws.close();
       for (const ws of Object.values(watch))
