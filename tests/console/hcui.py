@@ -132,6 +132,17 @@ def app_window(process, name):
     return None
 
 
+def new_window(process, name, timeout=30):
+    """Waits for a window or dialog just opened, named @name, and gives it a moment to
+    be mapped before anyone looks inside: GTK 4.8 announces a window before its widgets
+    are realized, and answering a question about such a widget makes it emit the known
+    critical and then crash (seen in CI on the New Visit Room dialog)."""
+    window = wait_for(lambda: app_window(process, name), timeout)
+    if window is not None:
+        time.sleep(1.0)
+    return window
+
+
 def wait_for(predicate, timeout=TIMEOUT):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -234,8 +234,7 @@ def main():
         else:
             focus_window(process, 'Housecall')
             xdotool('key', '--clearmodifiers', 'ctrl+i')
-        dialog = wait_for(lambda: next((w for w in hcui.app_windows(process)
-                                        if w.get_name() == 'Add Interpreter'), None), 60)
+        dialog = hcui.new_window(process, 'Add Interpreter', 60)
         link = qr = guest = joined = thumbnail = texted_refused = strip = None
 
         def guest_tile(strip):
@@ -303,7 +302,7 @@ def main():
             remove.get_action_iface().do_action(0)
             # GTK 4.8 names a labelled button "label text" (some twice): the dialog's
             # response, not the row's "Remove Jane Doe".
-            dialog = wait_for(lambda: hcui.app_window(process, 'Remove %s?' % PATIENT), 30)
+            dialog = hcui.new_window(process, 'Remove %s?' % PATIENT, 30)
             # Its buttons may show in the tree a moment after the dialog itself. (Each
             # response has two buttons, one per layout; either answers.)
             confirmed = wait_for(lambda: find(dialog, Atspi.Role.PUSH_BUTTON,

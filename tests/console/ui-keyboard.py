@@ -98,7 +98,7 @@ def main():
         before = visit.janus_publishers()
         focus_window(process, 'Housecall')
         xdotool('key', '--clearmodifiers', 'ctrl+shift+e')
-        dialog = wait_for(lambda: hcui.app_window(process, 'End the Visit for Everyone?'), 30)
+        dialog = hcui.new_window(process, 'End the Visit for Everyone?', 30)
         if dialog is not None:
             xdotool('key', 'Return')
 

@@ -150,8 +150,7 @@ def main():
             # A visit room of the provider's own, made as ui-sign-in does (Ctrl+N).
             focus_window(process, 'Housecall')
             xdotool('key', '--clearmodifiers', 'ctrl+n')
-            if wait_for(lambda: find_in_app(process, Atspi.Role.LABEL, 'New Visit Room'), 20):
-                time.sleep(0.3)
+            if hcui.new_window(process, 'New Visit Room', 20):
                 xdotool('type', '--delay', '20', ROOM)
                 xdotool('key', 'Return')
             join = wait_for(lambda: find_in_app(process, Atspi.Role.PUSH_BUTTON,
@@ -164,8 +163,7 @@ def main():
 
         focus_window(process, 'Housecall')
         xdotool('key', '--clearmodifiers', 'ctrl+i')
-        dialog = wait_for(lambda: next((w for w in hcui.app_windows(process)
-                                        if w.get_name() == 'Add Interpreter'), None), 30)
+        dialog = hcui.new_window(process, 'Add Interpreter', 30)
         # GTK 4.8 names a button after its label twice, mnemonic and all: "C_all Call".
         call = wait_for(lambda: find(dialog, Atspi.Role.PUSH_BUTTON, pattern=r'^C_?all\b'),
                         30) if dialog else None
