@@ -137,7 +137,8 @@ def main():
                       'peer: %r' % (waiting,) if row is None else 'queue row: %s' % row.get_name()):
             bail_out('no patient waiting')
 
-        admit = find_in_app(process, Atspi.Role.PUSH_BUTTON, pattern='^Admit ' + PATIENT)
+        admit = wait_for(lambda: find_in_app(process, Atspi.Role.PUSH_BUTTON,
+                                             pattern='^Admit ' + PATIENT), 30)
         if admit is not None:
             admit.get_action_iface().do_action(0)
         large = wait_for(lambda: find_in_app(process, None, 'Main speaker: ' + PATIENT), 90)
@@ -319,8 +320,8 @@ def main():
             alone = (find_in_app(process, None, 'Main speaker: ') is not None and
                      find_in_app(process, None, pattern='^(Mute|Unmute|Remove) ' + PATIENT) is None)
             return (alone and last_view is not None and
-                    last_view.get('event') == 'view' and last_view.get('view') not in ('call', None))
-        gone = wait_for(patient_gone, 60)
+                    last_view.get('event') == 'view' and last_view.get('view') == 'ended')
+        gone = wait_for(patient_gone, 60) if confirmed is not None else None
         report(bool(gone), CHECKS[11],
                'patient view %r; dialog %r; confirm button %r\n%s' %
                (last_view, dialog is not None if remove is not None else 'no Remove button',
