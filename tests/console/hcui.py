@@ -134,13 +134,37 @@ def app_window(process, name):
 
 def new_window(process, name, timeout=30):
     """Waits for a window or dialog just opened, named @name, and gives it a moment to
-    be mapped before anyone looks inside: GTK 4.8 announces a window before its widgets
-    are realized, and answering a question about such a widget makes it emit the known
-    critical and then crash (seen in CI on the New Visit Room dialog)."""
+    settle before anyone looks inside (its buttons may join the tree a moment later)."""
     window = wait_for(lambda: app_window(process, name), timeout)
     if window is not None:
         time.sleep(1.0)
     return window
+
+
+# GTK 4.8 answers the application's GetChildAtIndex (its list of windows) with the
+# *last* window it has when the index is past the visible ones, hidden or not; a hidden
+# window has no accessibility path, and the reply then crashes the console (the known
+# critical, then SIGSEGV in g_variant_builder_add_value; seen in CI on ui-phone). A
+# client asks past the end when a window hides between its counting the windows and
+# asking for one. So after anything that closes a window, tests wait here, on the X
+# server's word, until it is gone, before they look at the application's windows again.
+def mapped_windows(name='.'):
+    """X ids of the mapped windows whose title matches @name (a POSIX regex)."""
+    result = subprocess.run(['xdotool', 'search', '--onlyvisible', '--name', name],
+                            capture_output=True, text=True, timeout=10)
+    return set(result.stdout.split())
+
+
+def wait_unmapped(ids, timeout=20):
+    """Waits (bounded) until none of the X windows @ids is mapped any more."""
+    gone = wait_for(lambda: not (set(ids) & mapped_windows()), timeout)
+    time.sleep(0.3)
+    return bool(gone)
+
+
+def window_gone(name, timeout=20):
+    """Waits until no window titled @name is mapped; see mapped_windows()."""
+    return wait_unmapped(mapped_windows('^%s$' % re.escape(name)), timeout)
 
 
 def wait_for(predicate, timeout=TIMEOUT):

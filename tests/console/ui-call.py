@@ -292,6 +292,7 @@ def main():
         close = find(dialog, Atspi.Role.PUSH_BUTTON, 'Close') if dialog is not None else None
         if close is not None:
             close.get_action_iface().do_action(0)
+            hcui.window_gone('Add Interpreter')
         report(listed is not None and bool(revoked) and refused is not None and
                refused.get('event') == 'failed', CHECKS[10],
                'listed %r, guest gone %r, the link again: %r' % (listed is not None, revoked, refused))
@@ -310,6 +311,7 @@ def main():
                                               pattern=r'^_?Remove'), 30) if dialog else None
             if confirmed is not None:
                 confirmed.get_action_iface().do_action(0)
+                hcui.window_gone('Remove %s?' % PATIENT)
 
         last_view = None
 

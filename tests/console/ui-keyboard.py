@@ -101,6 +101,7 @@ def main():
         dialog = hcui.new_window(process, 'End the Visit for Everyone?', 30)
         if dialog is not None:
             xdotool('key', 'Return')
+            hcui.window_gone('End the Visit for Everyone?')
 
         def ended():
             view = peer.ask('view', 'view') or {}

@@ -153,6 +153,7 @@ def main():
             if hcui.new_window(process, 'New Visit Room', 20):
                 xdotool('type', '--delay', '20', ROOM)
                 xdotool('key', 'Return')
+                hcui.window_gone('New Visit Room')
             join = wait_for(lambda: find_in_app(process, Atspi.Role.PUSH_BUTTON,
                                                 pattern='^Join %s' % ROOM), 30)
             press(join)

@@ -123,6 +123,7 @@ def main():
             time.sleep(0.3)
             xdotool('type', '--delay', '20', 'morning-clinic')
             xdotool('key', 'Return')
+            hcui.window_gone('New Visit Room')
         listed = wait_for(lambda: find_in_app(process, Atspi.Role.LABEL, 'morning-clinic'), 20)
         report(listed is not None, CHECKS[4],
                '' if listed else '\n'.join(describe_tree(window)))
@@ -167,7 +168,7 @@ def main():
             # The modal Preferences window holds the keyboard until it closes.
             focus_window(process, 'Preferences')
             xdotool('key', 'Escape')
-            wait_for(lambda: find_in_app(process, Atspi.Role.FRAME, 'Preferences') is None, 20)
+            hcui.window_gone('Preferences')
 
         focus_window(process, 'Housecall')
         xdotool('key', 'ctrl+shift+a')

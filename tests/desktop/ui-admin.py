@@ -32,7 +32,7 @@ CONSOLE_G_DEBUG = os.environ.pop('G_DEBUG', None)
 
 from uitest import (Atspi, Tap, console_env, describe_app, find, find_in_app,  # noqa: E402
                     focus_window, is_sensitive, quit_console, screenshot_window,
-                    start_console, stop, text_of, wait_for, xdotool)
+                    start_console, stop, text_of, wait_for, window_gone, xdotool)
 
 VENDOR_SERVER = 'https://housecall.clinic.example'
 LOCKED_SERVER = 'https://locked.clinic.example'
@@ -204,7 +204,7 @@ def dconf_lock(tap, console, schema_dir, work, output, dirs):
         if prefs is not None:
             focus_window('Preferences')
             xdotool('key', 'Escape')
-            wait_for(lambda: find_in_app(process, Atspi.Role.FRAME, 'Preferences') is None, 20)
+            window_gone('Preferences')
         status = quit_console(process)
         log.seek(0)
         tap.report(status == 0, 'exit status %r\n%s' % (status, log.read()))

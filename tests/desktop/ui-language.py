@@ -20,7 +20,7 @@ CONSOLE_G_DEBUG = os.environ.pop('G_DEBUG', None)
 
 from uitest import (Atspi, Tap, console_env, describe_app, find_in_app,  # noqa: E402
                     focus_window, names_in_app, quit_console, screenshot_window, start_console, stop,
-                    wait_for, xdotool)
+                    mapped_windows, wait_for, wait_unmapped, window_gone, xdotool)
 
 # What each language must show, and the English it replaces.
 LANGUAGES = {
@@ -88,16 +88,17 @@ def run(tap, console, localedir, lang, want, output, work):
         if prefs is not None:
             focus_window(want['preferences'])
             xdotool('key', 'Escape')
-            wait_for(lambda: find_in_app(process, Atspi.Role.FRAME, want['preferences']) is None
-                     and find_in_app(process, Atspi.Role.DIALOG, want['preferences']) is None, 10)
+            window_gone(want['preferences'])
 
         focus_window('Housecall')
+        before = mapped_windows()
         xdotool('key', '--clearmodifiers', 'ctrl+question')
         quit_row = wait_for(lambda: find_in_app(process, None, want['quit']), 20)
         tap.report(quit_row is not None, describe_app(process))
         if quit_row is not None:
+            shortcuts = mapped_windows() - before
             xdotool('key', 'Escape')
-            wait_for(lambda: find_in_app(process, None, want['quit']) is None, 10)
+            wait_unmapped(shortcuts)
 
         status = quit_console(process)
         log.seek(0)

@@ -27,7 +27,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 import hcui  # noqa: E402
 from uitest import (Atspi, Tap, console_env, describe_app, distinct_colours,  # noqa: E402
                     find_in_app, focus_window, mean_luminance, quit_console,
-                    screenshot_window, start_console, stop, wait_for, xdotool)
+                    mapped_windows, screenshot_window, start_console, stop, wait_for,
+                    wait_unmapped, window_gone, xdotool)
 
 # Mean luminance 0–255: Adwaita's light window background is #fafafa, the
 # dark one #242424.
@@ -69,14 +70,14 @@ def check_preferences_dark(tap, process, output):
     if prefs is not None:
         focus_window('Preferences')
         xdotool('key', 'Escape')
-        wait_for(lambda: find_in_app(process, Atspi.Role.FRAME, 'Preferences') is None and
-                 find_in_app(process, Atspi.Role.DIALOG, 'Preferences') is None, 20)
+        window_gone('Preferences')
 
 
 def check_about(tap, process):
     # F10 opens the main menu; Down through it until About has the focus, as
     # a person would (bounded), then Return.
     focus_window('Housecall')
+    before = mapped_windows()
     xdotool('key', 'F10')
     item = wait_for(lambda: find_in_app(process, None, pattern=r'^_?About Housecall$'), 20)
     if item is not None:
@@ -91,8 +92,9 @@ def check_about(tap, process):
     tap.report(about is not None and named is not None,
                'menu item %r\n%s' % (item, describe_app(process)))
     if about is not None:
+        about_window = mapped_windows() - before
         xdotool('key', 'Escape')
-        wait_for(lambda: find_in_app(process, None, pattern=r'^About') is None, 20)
+        wait_unmapped(about_window)
 
 
 def run(tap, console, url, data_dir, work, output, dark, statuses, quit_logs):

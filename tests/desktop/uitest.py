@@ -18,6 +18,11 @@ gi.require_version('Atspi', '2.0')
 gi.require_version('GdkPixbuf', '2.0')
 from gi.repository import Atspi, GdkPixbuf, GLib  # noqa: E402,F401
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'console'))
+# After a window closes, wait for it to be unmapped before asking for the application's
+# windows again: GTK 4.8 can crash otherwise (hcui.mapped_windows() says why).
+from hcui import mapped_windows, wait_unmapped, window_gone  # noqa: E402,F401
+
 TIMEOUT = 120.0  # seconds; sanitizer builds start slowly, more so on a busy machine
 
 
