@@ -32,14 +32,19 @@ PASSWORD = 'a long and good password'
 
 number = 0
 failures = 0
+last_report = time.monotonic()
 
 
 def report(passed, description, diagnostics=''):
-    global number, failures
+    global number, failures, last_report
     number += 1
     if not passed:
         failures += 1
+    now = time.monotonic()
     print('%s %d - %s' % ('ok' if passed else 'not ok', number, description))
+    # Where a slow test spends its time.
+    print('# %.1f s' % (now - last_report))
+    last_report = now
     for line in diagnostics.splitlines():
         print('# ' + line)
     sys.stdout.flush()

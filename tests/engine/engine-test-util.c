@@ -7,6 +7,7 @@
 
 #include <gst/gst.h>
 #include <libsoup/soup.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 
@@ -733,6 +734,69 @@ hc_test_quiet_debug (void)
     return;
   for (guint i = 0; domains[i] != NULL; i++)
     g_log_set_handler (domains[i], G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO, drop_debug, NULL);
+}
+
+/* GStreamer 1.22's RTP session sometimes changes its table of sources while its own
+ * RTCP thread walks it to build a report (caught under gdb: the critical comes from
+ * rtpmanager's "rtpsession-rtcp" thread while it holds the session lock; about one run
+ * of test-engine-layers in eight). GLib then stops that walk, the report goes out a
+ * cycle later, and nothing else is affected. G_DEBUG=fatal-warnings would make it a
+ * crash, so exactly that message from exactly that thread is let through (and
+ * counted); every other warning or critical stays fatal. */
+static gint tolerated_criticals;
+static GLogFunc previous_handler;
+static gpointer previous_handler_data;
+
+static gboolean
+is_known_gstreamer_bug (const char     *domain,
+                        GLogLevelFlags  level,
+                        const char     *message)
+{
+  char thread[16] = "";
+
+  return g_strcmp0 (domain, "GLib") == 0 && (level & G_LOG_LEVEL_CRITICAL) != 0 &&
+         g_strcmp0 (message, "g_hash_table_foreach: assertion "
+                             "'version == hash_table->version' failed") == 0 &&
+         pthread_getname_np (pthread_self (), thread, sizeof thread) == 0 &&
+         strcmp (thread, "rtpsession-rtcp") == 0;
+}
+
+static gboolean
+is_fatal (const char     *domain,
+          GLogLevelFlags  level,
+          const char     *message,
+          gpointer        user_data)
+{
+  return !is_known_gstreamer_bug (domain, level, message);
+}
+
+/* g_test's own handler would print a fatal-flagged message as "Bail out!". */
+static void
+log_handler (const char     *domain,
+             GLogLevelFlags  level,
+             const char     *message,
+             gpointer        user_data)
+{
+  if (is_known_gstreamer_bug (domain, level, message))
+    {
+      g_atomic_int_inc (&tolerated_criticals);
+      return;
+    }
+  previous_handler (domain, level, message, previous_handler_data);
+}
+
+void
+hc_test_tolerate_gstreamer_bugs (void)
+{
+  g_test_log_set_fatal_handler (is_fatal, NULL);
+  previous_handler = g_log_set_default_handler (log_handler, NULL);
+  previous_handler_data = NULL;
+}
+
+guint
+hc_test_tolerated_criticals (void)
+{
+  return (guint) g_atomic_int_get (&tolerated_criticals);
 }
 
 static void
