@@ -80,6 +80,13 @@ def is_showing(accessible):
 
 
 def find(accessible, role, name=None, pattern=None, showing=False):
+    """The first descendant of @accessible (in tree order) with @role (None: any),
+    named @name or matching @pattern, and on screen if @showing."""
+    return cached_find(accessible, role, name, pattern, showing)
+
+
+def walk_find(accessible, role, name=None, pattern=None, showing=False):
+    """find() the slow way: a question per node and property."""
     for child in children(accessible):
         try:
             child_role = child.get_role()
@@ -90,10 +97,121 @@ def find(accessible, role, name=None, pattern=None, showing=False):
            (pattern is None or re.search(pattern, child_name or '')) and \
            (not showing or is_showing(child)):
             return child
-        found = find(child, role, name, pattern, showing)
+        found = walk_find(child, role, name, pattern, showing)
         if found is not None:
             return found
     return None
+
+
+# Walking the tree asks the console one question per node and property, each answered
+# by its main loop between frames: during a call under a sanitizer that is ~60 ms a
+# question, 20-50 s a walk. GTK also serves the accessibles it has made in one reply
+# (AT-SPI's Cache interface, GetItems: role, name, states, parent, index), so a search
+# reads that first and reaches a match by child index from the top, a question a level,
+# checking each step lands where the reply says. GTK 4.8 makes accessibles as they are
+# asked for, so what is not there yet is searched the slow way (which makes it).
+ROOT_PATH = '/org/a11y/atspi/accessible/root'
+_a11y_bus = None
+
+
+def a11y_bus():
+    global _a11y_bus
+    if _a11y_bus is None:
+        from gi.repository import Gio
+        session = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+        address = session.call_sync('org.a11y.Bus', '/org/a11y/bus', 'org.a11y.Bus',
+                                    'GetAddress', None, GLib.VariantType('(s)'),
+                                    Gio.DBusCallFlags.NONE, 10000, None).unpack()[0]
+        _a11y_bus = Gio.DBusConnection.new_for_address_sync(
+            address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT |
+            Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+    return _a11y_bus
+
+
+def cache_items(accessible):
+    """{path: item} and {parent path: {index: path}} from the app's cache, or None."""
+    try:
+        from gi.repository import Gio
+        reply = a11y_bus().call_sync(accessible.app.bus_name, '/org/a11y/atspi/cache',
+                                     'org.a11y.atspi.Cache', 'GetItems', None, None,
+                                     Gio.DBusCallFlags.NONE, 30000, None)
+    except Exception:  # noqa: BLE001 - no cache here: the slow way
+        return None
+    by_path, kids = {}, {}
+    for item in reply.unpack()[0]:
+        by_path[item[0][1]] = item
+        kids.setdefault(item[2][1], {})[item[3]] = item[0][1]
+    return by_path, kids
+
+
+def cached_find(accessible, role, name, pattern, showing, include_self=False):
+    try:
+        start = accessible.path
+    except AttributeError:
+        start = None
+    cache = cache_items(accessible) if start else None
+    if cache is None or start not in cache[0]:
+        if include_self and accessible_matches(accessible, role, name, pattern, showing):
+            return accessible
+        return walk_find(accessible, role, name, pattern, showing)
+    by_path, kids = cache
+
+    def matches(item):
+        states = item[9]
+        bits = (states[0] if states else 0) | ((states[1] if len(states) > 1 else 0) << 32)
+        return ((role is None or item[7] == int(role)) and (name is None or item[6] == name) and
+                (pattern is None or re.search(pattern, item[6] or '')) and
+                (not showing or bits >> int(Atspi.StateType.SHOWING) & 1))
+
+    objects = {start: accessible}
+
+    def reach(path):
+        """The Atspi object for a cached @path, stepping down from the start."""
+        if path in objects:
+            return objects[path]
+        item = by_path[path]
+        parent = reach(item[2][1])
+        node = parent.get_child_at_index(item[3]) if parent is not None else None
+        if node is not None and node.path != path and node.get_child_count() == 1:
+            # A stack's page stands between the stack and its child in the tree.
+            node = node.get_child_at_index(0)
+        if node is None or node.path != path:
+            raise LookupError(path)
+        objects[path] = node
+        return node
+
+    def first_cached(path):
+        for index in sorted(kids.get(path, {})):
+            child = kids[path][index]
+            if matches(by_path[child]):
+                return child
+            found = first_cached(child)
+            if found is not None:
+                return found
+        return None
+
+    try:
+        if include_self and matches(by_path[start]):
+            return accessible
+        target = first_cached(start)
+        if target is not None:
+            return reach(target)
+    except (LookupError, GLib.Error):  # KeyError is a LookupError
+        pass
+    # Not among the accessibles GTK has made (it makes them as they are asked for), or
+    # the tree changed under us: the slow way.
+    return walk_find(accessible, role, name, pattern, showing)
+
+
+def accessible_matches(accessible, role, name, pattern, showing):
+    try:
+        own_name = accessible.get_name()
+        return ((role is None or accessible.get_role() == role) and
+                (name is None or own_name == name) and
+                (pattern is None or re.search(pattern, own_name or '')) and
+                (not showing or is_showing(accessible)))
+    except GLib.Error:
+        return False
 
 
 def describe_tree(accessible, depth=0):
@@ -197,14 +315,7 @@ def find_all(accessible, role):
 
 def find_in_app(process, role, name=None, pattern=None, showing=False):
     for window in app_windows(process):
-        try:
-            if (role is None or window.get_role() == role) and \
-               (name is None or window.get_name() == name) and \
-               (pattern is None or re.search(pattern, window.get_name() or '')):
-                return window
-        except GLib.Error:
-            continue
-        found = find(window, role, name, pattern, showing)
+        found = cached_find(window, role, name, pattern, showing, include_self=True)
         if found is not None:
             return found
     return None
