@@ -60,6 +60,7 @@ struct _HcPhoneBridge
   gboolean         audio;           /* GStreamer has what the audio bridge needs */
   GHashTable      *calls;           /* sid → PhoneCall, until the dialog is gone */
   SoupSession     *http;            /* status callbacks */
+  GHashTable      *callbacks;       /* call sid → GQueue of SoupMessage: head in flight */
   gboolean         started;
 #if HAVE_SOFIA
   su_root_t       *root;
@@ -149,18 +150,71 @@ callback_event_for (const char *status)
   return status;
 }
 
+/* A call's status callbacks go one at a time, in order: each waits for the one
+ * before it to be answered (or to fail), so a receiver sees initiated before
+ * ringing even without reading SequenceNumber. (Twilio does not promise that.) */
+typedef struct
+{
+  GWeakRef  bridge;
+  char     *sid;
+} CallbackSend;
+
+static void
+callback_send_free (CallbackSend *send)
+{
+  g_weak_ref_clear (&send->bridge);
+  g_free (send->sid);
+  g_free (send);
+}
+
+static void
+callback_queue_free (gpointer queue)
+{
+  g_queue_free_full (queue, g_object_unref);
+}
+
+static void on_callback_sent (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static void
+send_next_callback (HcPhoneBridge *self,
+                    const char    *sid)
+{
+  GQueue *queue = g_hash_table_lookup (self->callbacks, sid);
+  CallbackSend *send;
+
+  if (queue == NULL || g_queue_is_empty (queue))
+    return;
+  send = g_new0 (CallbackSend, 1);
+  g_weak_ref_init (&send->bridge, self);
+  send->sid = g_strdup (sid);
+  soup_session_send_and_read_async (self->http, g_queue_peek_head (queue), G_PRIORITY_DEFAULT,
+                                    NULL, on_callback_sent, send);
+}
+
 static void
 on_callback_sent (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
+  CallbackSend *send = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
                                                               &error);
-  g_autofree char *sid = user_data;
+  g_autoptr(HcPhoneBridge) self = g_weak_ref_get (&send->bridge);
+  GQueue *queue;
 
   if (body == NULL)
-    g_message ("Status callback for call %s failed: %s", sid, error->message);
+    g_message ("Status callback for call %s failed: %s", send->sid, error->message);
+  if (self != NULL && self->callbacks != NULL &&
+      (queue = g_hash_table_lookup (self->callbacks, send->sid)) != NULL)
+    {
+      g_object_unref (g_queue_pop_head (queue));
+      if (g_queue_is_empty (queue))
+        g_hash_table_remove (self->callbacks, send->sid);
+      else
+        send_next_callback (self, send->sid);
+    }
+  callback_send_free (send);
 }
 
 static void
@@ -176,6 +230,7 @@ post_status_callback (HcPhoneBridge *self,
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *timestamp = g_date_time_format (now, "%a, %d %b %Y %H:%M:%S +0000");
   const char *event = callback_event_for (r->status);
+  GQueue *queue;
 
   if (r->status_callback == NULL)
     return;
@@ -214,8 +269,15 @@ post_status_callback (HcPhoneBridge *self,
   signature = hc_sms_twilio_signature (self->config->api_key_secret, r->status_callback, form);
   soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Twilio-Signature",
                                 signature);
-  soup_session_send_and_read_async (self->http, msg, G_PRIORITY_DEFAULT, NULL, on_callback_sent,
-                                    g_strdup (r->sid));
+  queue = g_hash_table_lookup (self->callbacks, r->sid);
+  if (queue == NULL)
+    {
+      queue = g_queue_new ();
+      g_hash_table_insert (self->callbacks, g_strdup (r->sid), queue);
+    }
+  g_queue_push_tail (queue, g_steal_pointer (&msg));
+  if (g_queue_get_length (queue) == 1)
+    send_next_callback (self, r->sid);
 }
 
 /* Saves the record, tells the provider's console and the status callback. */
@@ -639,6 +701,7 @@ hc_phone_bridge_dispose (GObject *object)
 
   hc_phone_bridge_stop (self);
   g_clear_pointer (&self->calls, g_hash_table_unref);
+  g_clear_pointer (&self->callbacks, g_hash_table_unref);
   g_clear_object (&self->http);
   g_clear_object (&self->store);
   G_OBJECT_CLASS (hc_phone_bridge_parent_class)->dispose (object);
@@ -675,6 +738,7 @@ hc_phone_bridge_new (const HcConfig *config,
   self->store = g_object_ref (store);
   self->http = soup_session_new_with_options ("timeout", 10, "user-agent",
                                               "housecalld/" PACKAGE_VERSION, NULL);
+  self->callbacks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, callback_queue_free);
   return self;
 }
 
