@@ -130,7 +130,9 @@ def main():
         provider = check_in_patient(url, os.path.join(work, 'data'))
         waiting = wait_for(lambda: find_in_app(process, Atspi.Role.LABEL, 'Jane Doe'), 20)
         # Checked in over REST only: the patient's page is not connected.
-        ready = find_in_app(process, Atspi.Role.LABEL, pattern=r'Not connected right now')
+        # The console rebuilds the queue's rows at each poll (every 3 s): asked again, bounded.
+        ready = wait_for(lambda: find_in_app(process, Atspi.Role.LABEL,
+                                             pattern=r'Not connected right now'), 20)
         console_log.seek(0)
         report(waiting is not None and ready is not None, CHECKS[5],
                '' if waiting and ready else
@@ -204,7 +206,9 @@ def main():
                                                                 colours_prefs, colours_appointments))
         # Admitted last: the visit it starts makes every question to the console slow
         # under the sanitizers' leak checking.
-        admit = find_in_app(process, Atspi.Role.PUSH_BUTTON, pattern=r'^Admit')
+        # The queue's rows are rebuilt at each poll: looked for again, bounded.
+        admit = wait_for(lambda: find_in_app(process, Atspi.Role.PUSH_BUTTON, pattern=r'^Admit'),
+                         30)
         admitted = False
         if admit is not None:
             admit.get_action_iface().do_action(0)
