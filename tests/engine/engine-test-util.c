@@ -9,6 +9,7 @@
 #include <libsoup/soup.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Janus's WebSocket API inside the namespace: each test has a namespace of its own,
@@ -777,10 +778,21 @@ log_handler (const char     *domain,
              const char     *message,
              gpointer        user_data)
 {
+  char thread[16] = "";
+
   if (is_known_gstreamer_bug (domain, level, message))
     {
       g_atomic_int_inc (&tolerated_criticals);
       return;
+    }
+  /* Straight to stderr too, with the thread: a fatal message's TAP line can be lost
+   * with the process. */
+  if ((level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING | G_LOG_LEVEL_ERROR)) != 0)
+    {
+      pthread_getname_np (pthread_self (), thread, sizeof thread);
+      fprintf (stderr, "%s message in thread %s: %s\n", domain ? domain : "(no domain)", thread,
+               message);
+      fflush (stderr);
     }
   previous_handler (domain, level, message, previous_handler_data);
 }
