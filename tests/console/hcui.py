@@ -88,14 +88,7 @@ def find(accessible, role, name=None, pattern=None, showing=False):
 def walk_find(accessible, role, name=None, pattern=None, showing=False):
     """find() the slow way: a question per node and property."""
     for child in children(accessible):
-        try:
-            child_role = child.get_role()
-            child_name = child.get_name()
-        except GLib.Error:
-            continue
-        if (role is None or child_role == role) and (name is None or child_name == name) and \
-           (pattern is None or re.search(pattern, child_name or '')) and \
-           (not showing or is_showing(child)):
+        if accessible_matches(child, role, name, pattern, showing):
             return child
         found = walk_find(child, role, name, pattern, showing)
         if found is not None:
