@@ -48,7 +48,7 @@ describe('SMS through Kannel', () => {
     await kannel?.stop();
   });
 
-  test('the invite reaches the carrier with the number and the link, and its DLR is recorded', async () => {
+  test('the invite reaches the carrier with the number and the link, and its DLR is recorded', () => kannel.explainFailure(async () => {
     const res = await createAppointment(server, {
       patient_name: 'Ada Lovelace', mobile: '+44 7911 123456', start_time: fromNow(2 * HOUR),
       note: 'follow-up on knee pain',
@@ -79,9 +79,9 @@ describe('SMS through Kannel', () => {
     assert.equal(invite.error_code, null);
     assert.ok(invite.date_sent);
     assertLogClean(server, ['Ada Lovelace', '7911123456', 'knee pain', appointment.visit_url.split('/v/')[1]]);
-  });
+  }));
 
-  test('a Kannel failure report marks the message failed and the API shows it', async () => {
+  test('a Kannel failure report marks the message failed and the API shows it', () => kannel.explainFailure(async () => {
     // With the carrier away, Kannel queues the message and reports nothing.
     await kannel.stopCarrier();
     const res = await createAppointment(server, {
@@ -114,9 +114,9 @@ describe('SMS through Kannel', () => {
     assert.match(failed.error_message, /Invalid Destination Address/);
 
     await kannel.startCarrier();
-  });
+  }));
 
-  test('STOP from the phone opts the number out until START', async () => {
+  test('STOP from the phone opts the number out until START', () => kannel.explainFailure(async () => {
     const number = '+447911555001';
     const first = await createAppointment(server, {
       patient_name: 'Alan Turing', mobile: number, start_time: fromNow(4 * HOUR),
@@ -151,9 +151,9 @@ describe('SMS through Kannel', () => {
     assert.equal(toNumber.length, 2);
     assert.ok(toNumber[1].text.includes(third.body.visit_url));
     assert.ok(!toNumber.some((m) => m.text.includes(second.body.visit_url)));
-  });
+  }));
 
-  test('gateway down: retried with backoff, failed after the bound, nothing lost', async () => {
+  test('gateway down: retried with backoff, failed after the bound, nothing lost', () => kannel.explainFailure(async () => {
     const dir = makeTempDir('hc-sms-down-');
     const config = writeConfig(dir, {
       gateway: 'kannel',
@@ -205,5 +205,5 @@ describe('SMS through Kannel', () => {
         await kannel.startSmsbox();
     }
     await stopCleanly(down);
-  });
+  }));
 });

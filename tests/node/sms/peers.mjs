@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -286,6 +286,31 @@ export class Kannel {
     await this.carrier.stop('SIGINT');
     this.carrier = null;
     await waitFor(async () => !(await this.smscOnline()), 'the fake SMSC to go offline', 10000);
+  }
+
+  /** The tails of Kannel's own logs and the carrier's, for a failure
+   * message: what the gateway saw is otherwise lost with its directory. */
+  explain(lines = 25) {
+    const tail = (text) => text.split('\n').slice(-lines).join('\n');
+    const file = (name) => {
+      try {
+        return readFileSync(join(this.dir, name), 'utf8');
+      } catch (error) {
+        return `(${error.message})`;
+      }
+    };
+    return ['bearerbox.log', 'smsbox.log'].map((name) => `\n--- ${name}:\n${tail(file(name))}`).join('') +
+      `\n--- fakesmsc:\n${tail(this.carrierLog)}`;
+  }
+
+  /** Runs @fn; a failure carries explain(). */
+  async explainFailure(fn) {
+    try {
+      await fn();
+    } catch (error) {
+      error.message += this.explain();
+      throw error;
+    }
   }
 
   /** Messages the carrier got, parts joined. */
