@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
@@ -18,5 +19,11 @@ gint          hc_queue_entry_get_verdict     (HcQueueEntry *self);
 gboolean      hc_queue_entry_get_devices_ok  (HcQueueEntry *self);
 gboolean      hc_queue_entry_get_intake_done (HcQueueEntry *self);
 gboolean      hc_queue_entry_get_connected   (HcQueueEntry *self);
+
+/* Makes @store (of HcQueueEntry) hold @fresh's entries in @fresh's order.
+ * An entry already in @store stays the same object and takes the new
+ * values (notifying what changed); @fresh's duplicate ids are ignored. */
+void          hc_queue_entry_merge           (GListStore   *store,
+                                              GPtrArray    *fresh);
 
 G_END_DECLS

@@ -751,8 +751,9 @@ on_queue_listed (GObject      *source,
           g_strcmp0 (json_object_get_string_member_with_default (entry, "status", ""), "waiting") == 0)
         g_ptr_array_add (items, hc_queue_entry_new_from_json (entry));
     }
-  g_list_store_splice (self->queue, 0, g_list_model_get_n_items (G_LIST_MODEL (self->queue)),
-                       items->pdata, items->len);
+  /* In place: rebuilding every row at each poll took the keyboard focus
+   * (and a screen reader's place) off the Admit button every few seconds. */
+  hc_queue_entry_merge (self->queue, items);
   g_task_return_boolean (outer, TRUE);
 }
 

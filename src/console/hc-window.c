@@ -145,11 +145,12 @@ describe_readiness (HcQueueEntry *entry)
   return g_strdup (_("Ready"));
 }
 
-static GtkWidget *
-create_queue_row (gpointer item,
-                  gpointer user_data)
+/* Shows @entry's values in its row; called again whenever they change. */
+static void
+refresh_queue_row (GtkWidget    *row,
+                   GParamSpec   *pspec,
+                   HcQueueEntry *entry)
 {
-  HcQueueEntry *entry = item;
   g_autoptr(GDateTime) start = g_date_time_new_from_unix_local (hc_queue_entry_get_start_time (entry));
   g_autofree char *time = start ? g_date_time_format (start, "%H:%M") : g_strdup ("");
   g_autofree char *readiness = describe_readiness (entry);
@@ -160,25 +161,42 @@ create_queue_row (gpointer item,
   /* Translators: appointment time · time waited · readiness. */
   g_autofree char *subtitle = g_strdup_printf (_("%s · %s · %s"), time, waited, readiness);
   g_autofree char *admit_label = g_strdup_printf (_("Admit %s"), hc_queue_entry_get_name (entry));
-  GtkWidget *row = adw_action_row_new ();
-  GtkWidget *admit = gtk_button_new_with_mnemonic (_("_Admit"));
+  GtkImage *icon = g_object_get_data (G_OBJECT (row), "hc-readiness-icon");
+  GtkWidget *admit = g_object_get_data (G_OBJECT (row), "hc-admit-button");
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), hc_queue_entry_get_name (entry));
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_image_set_from_icon_name (icon, hc_queue_entry_get_verdict (entry) > 2 &&
+                                      hc_queue_entry_get_devices_ok (entry)
+                                        ? "emblem-ok-symbolic" : "dialog-warning-symbolic");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (admit), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  admit_label, -1);
+}
+
+static GtkWidget *
+create_queue_row (gpointer item,
+                  gpointer user_data)
+{
+  HcQueueEntry *entry = item;
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *icon = gtk_image_new ();
+  GtkWidget *admit = gtk_button_new_with_mnemonic (_("_Admit"));
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 2);
-  adw_action_row_add_prefix (ADW_ACTION_ROW (row),
-                             gtk_image_new_from_icon_name (
-                               hc_queue_entry_get_verdict (entry) > 2 &&
-                               hc_queue_entry_get_devices_ok (entry)
-                                 ? "emblem-ok-symbolic" : "dialog-warning-symbolic"));
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
   gtk_widget_set_valign (admit, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (admit, "suggested-action");
   gtk_actionable_set_action_name (GTK_ACTIONABLE (admit), "win.admit");
   gtk_actionable_set_action_target (GTK_ACTIONABLE (admit), "x", hc_queue_entry_get_id (entry));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (admit), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  admit_label, -1);
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), admit);
+  g_object_set_data (G_OBJECT (row), "hc-readiness-icon", icon);
+  g_object_set_data (G_OBJECT (row), "hc-admit-button", admit);
+
+  refresh_queue_row (row, NULL, entry);
+  /* The entry outlives a poll (hc_queue_entry_merge), the row follows it. */
+  g_signal_connect_object (entry, "notify", G_CALLBACK (refresh_queue_row), row,
+                           G_CONNECT_SWAPPED);
   return row;
 }
 

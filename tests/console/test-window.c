@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include "hc-application.h"
+#include "hc-queue-entry.h"
+#include "hc-session.h"
 #include "hc-window.h"
 
 #include <adwaita.h>
@@ -202,6 +204,107 @@ test_window_state (void)
   g_settings_reset (settings, "window-height");
 }
 
+/* One waiting patient as the server lists them. */
+static GPtrArray *
+queue_answer (gint64 waited,
+              guint  n)
+{
+  GPtrArray *fresh = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+      g_autofree char *name = g_strdup_printf ("Patient %u", i + 1);
+
+      json_object_set_int_member (object, "id", i + 1);
+      json_object_set_string_member (object, "name", name);
+      json_object_set_string_member (object, "status", "waiting");
+      json_object_set_string_member (object, "start_time", "2026-12-07T09:30:00Z");
+      json_object_set_int_member (object, "waited_seconds", waited);
+      json_object_set_int_member (object, "verdict", 4);
+      json_object_set_boolean_member (object, "devices_ok", TRUE);
+      json_object_set_boolean_member (object, "connected", TRUE);
+      g_ptr_array_add (fresh, hc_queue_entry_new_from_json (object));
+    }
+  return fresh;
+}
+
+/* The Admit button inside @widget, if any. */
+static GtkWidget *
+find_admit_button (GtkWidget *widget)
+{
+  if (GTK_IS_BUTTON (widget) &&
+      g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), "win.admit") == 0)
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_admit_button (child);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+spin (guint milliseconds)
+{
+  gint64 until = g_get_monotonic_time () + milliseconds * 1000;
+
+  while (g_get_monotonic_time () < until)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static void
+check_queue_focus (HcApplication *app)
+{
+  HcWindow *window = main_window (app);
+  GListStore *queue = G_LIST_STORE (hc_session_get_queue (hc_application_get_session (app)));
+  GtkStack *pages = GTK_STACK (gtk_widget_get_template_child (GTK_WIDGET (window),
+                                                              HC_TYPE_WINDOW, "pages"));
+  GtkListBox *list = GTK_LIST_BOX (gtk_widget_get_template_child (GTK_WIDGET (window),
+                                                                  HC_TYPE_WINDOW, "queue_list"));
+  g_autoptr(GPtrArray) first = queue_answer (60, 2);
+  g_autoptr(GPtrArray) second = queue_answer (63, 3);
+  GtkListBoxRow *row;
+  GtkWidget *admit;
+
+  hc_queue_entry_merge (queue, first);
+  gtk_stack_set_visible_child_name (pages, "main");
+  row = gtk_list_box_get_row_at_index (list, 0);
+  g_assert_nonnull (row);
+  admit = find_admit_button (GTK_WIDGET (row));
+  g_assert_nonnull (admit);
+  g_assert_true (wait_until (widget_is_mapped, admit));
+  g_assert_true (gtk_widget_grab_focus (admit));
+  g_assert_true (gtk_root_get_focus (GTK_ROOT (window)) == admit);
+
+  /* The next poll: the same patients, who waited longer, and one more. Their row
+   * and its button stay, the focus with it, and the row says the new time. */
+  hc_queue_entry_merge (queue, second);
+  spin (100);
+  g_assert_true (gtk_list_box_get_row_at_index (list, 0) == row);
+  g_assert_true (find_admit_button (GTK_WIDGET (row)) == admit);
+  g_assert_true (gtk_root_get_focus (GTK_ROOT (window)) == admit);
+  g_assert_nonnull (gtk_list_box_get_row_at_index (list, 2));
+  g_assert_null (gtk_list_box_get_row_at_index (list, 3));
+
+  close_and_finalize (window);
+}
+
+/* A waiting-room poll keeps the rows that are still there, and the keyboard focus
+ * on an Admit button with them (it once rebuilt every row every 3 s). */
+static void
+test_window_queue_focus (void)
+{
+  run_in_application (check_queue_focus);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -213,6 +316,7 @@ main (int   argc,
   g_test_add_func ("/console/window/lifecycle", test_window_lifecycle);
   g_test_add_func ("/console/window/about", test_window_about);
   g_test_add_func ("/console/window/state", test_window_state);
+  g_test_add_func ("/console/window/queue-focus", test_window_queue_focus);
 
   return g_test_run ();
 }
