@@ -118,6 +118,16 @@ def timeline(dialog):
         return ''
 
 
+def window_names(process):
+    names = []
+    for window in hcui.app_windows(process):
+        try:
+            names.append(window.get_name())
+        except Exception:  # noqa: BLE001
+            names.append('?')
+    return names
+
+
 def press(accessible):
     if accessible is not None:
         accessible.get_action_iface().do_action(0)
@@ -178,7 +188,11 @@ def main():
         digits = find(dialog, Atspi.Role.TEXT, pattern='^Digits After Answer') if dialog else None
         if not report(call is not None and number is not None and digits is not None, CHECKS[1],
                       '' if call else '\n'.join(hcui.describe_tree(dialog)) if dialog else
-                      'no dialog'):
+                      'no dialog; the console %s; its windows: %r\n%s'
+                      % ('is running' if process.poll() is None
+                         else 'exited with %r' % process.poll(),
+                         window_names(process),
+                         visit.console_output())):
             bail_out('no phone page')
 
         number.get_editable_text_iface().set_text_contents('12ab')

@@ -80,6 +80,7 @@ enum {
   PROP_SPEAKER_DEVICE,
   PROP_PLAY_AUDIO,
   PROP_AUTOMATIC_LAYERS,
+  PROP_NETWORK_ADAPTATION,
   PROP_NETWORK_QUALITY_LEVEL,
   PROP_NETWORK_QUALITY_REASON,
   PROP_NETWORK_QUALITY_DESCRIPTION,
@@ -130,6 +131,7 @@ struct _HcCallEngine
   gboolean             microphone_muted;
   gboolean             camera_enabled;
   gboolean             automatic_layers;
+  gboolean             network_adaptation;
 
   /* The call */
   HcCallState          state;
@@ -635,6 +637,8 @@ wanted_substream (HcCallEngine *self,
     /* Twilio's collaboration profile with dominantSpeakerPriority high: the large tile
      * gets the high layer, thumbnails the low one. */
     wanted = featured ? 2 : 0;
+  if (!self->network_adaptation)
+    return wanted;
   /* Network adaptation: our download degrading takes thumbnails down first and the
    * large tile last; a sender whose upload is limited is asked for its low layer. */
   cap = featured ? (self->nq_step >= 3 ? 0 : self->nq_step >= 2 ? 1 : 2)
@@ -2147,6 +2151,9 @@ hc_call_engine_get_property (GObject    *object,
     case PROP_AUTOMATIC_LAYERS:
       g_value_set_boolean (value, self->automatic_layers);
       break;
+    case PROP_NETWORK_ADAPTATION:
+      g_value_set_boolean (value, self->network_adaptation);
+      break;
     case PROP_NETWORK_QUALITY_LEVEL:
       g_value_set_int (value, self->nq_level);
       break;
@@ -2241,6 +2248,14 @@ hc_call_engine_set_property (GObject      *object,
       if (self->automatic_layers != g_value_get_boolean (value))
         {
           self->automatic_layers = g_value_get_boolean (value);
+          g_object_notify_by_pspec (object, pspec);
+          apply_layers (self);
+        }
+      break;
+    case PROP_NETWORK_ADAPTATION:
+      if (self->network_adaptation != g_value_get_boolean (value))
+        {
+          self->network_adaptation = g_value_get_boolean (value);
           g_object_notify_by_pspec (object, pspec);
           apply_layers (self);
         }
@@ -2448,6 +2463,16 @@ hc_call_engine_class_init (HcCallEngineClass *klass)
   properties[PROP_AUTOMATIC_LAYERS] =
     g_param_spec_boolean ("automatic-layers", NULL, NULL, TRUE, read_write);
   /**
+   * HcCallEngine:network-adaptation:
+   *
+   * Whether network quality lowers the layers subscribed to (our download
+   * degrading, or a sender's upload). Quality is still measured and reported
+   * when %FALSE; tests of the layer policy turn it off, since a starved CI
+   * machine measures itself as a bad network.
+   */
+  properties[PROP_NETWORK_ADAPTATION] =
+    g_param_spec_boolean ("network-adaptation", NULL, NULL, TRUE, read_write);
+  /**
    * HcCallEngine:network-quality-level:
    *
    * Our own network quality, Twilio's scale: 5 excellent … 1 bad, 0 broken
@@ -2516,6 +2541,7 @@ hc_call_engine_init (HcCallEngine *self)
   self->play_audio = TRUE;
   self->camera_enabled = TRUE;
   self->automatic_layers = TRUE;
+  self->network_adaptation = TRUE;
   self->participants = g_list_store_new (HC_TYPE_REMOTE_PARTICIPANT);
   self->remotes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, remote_free);
   self->early_candidates = g_ptr_array_new_with_free_func (candidate_free);

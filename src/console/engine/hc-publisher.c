@@ -1669,8 +1669,12 @@ hc_publisher_stop_async (HcPublisher         *self,
     }
 
   teardown = g_new0 (Teardown, 1);
+  /* A device switch in a worker thread uses self->pipeline while it holds the
+   * lock: it finishes first (CI once saw gst_bin_remove given NULL). */
+  g_mutex_lock (&self->swap_lock);
   teardown->pipeline = g_steal_pointer (&self->pipeline);
   teardown->webrtc = g_steal_pointer (&self->webrtc);
+  g_mutex_unlock (&self->swap_lock);
   thread_task = g_task_new (self, NULL, on_torn_down, g_steal_pointer (&task));
   g_task_set_source_tag (thread_task, teardown_in_thread);
   g_task_set_task_data (thread_task, teardown, teardown_free);

@@ -119,7 +119,7 @@ export class Sites {
 }
 `);
     run([IP, 'netns', 'exec', this.patient.name, 'tc', 'qdisc', 'add', 'dev', 'hqp', 'root', 'tbf',
-      'rate', `${rateKbit}kbit`, 'burst', '16kb', 'latency', '300ms']);
+      'rate', `${rateKbit}kbit`, 'burst', '16kb', 'latency', '100ms']);
   }
 
   /** "<dropped>/<sent>" packets by the loss rule so far (for the log). */
