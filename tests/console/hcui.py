@@ -217,15 +217,33 @@ def describe_tree(accessible, depth=0):
     return lines
 
 
-def app_windows(process):
-    desktop = Atspi.get_desktop(0)
+def _windows_of(desktop, pid):
+    windows = []
     for app in children(desktop):
         try:
-            if app.get_process_id() != process.pid:
+            if app.get_process_id() != pid:
                 continue
         except GLib.Error:
             continue
-        yield from children(app)
+        windows.extend(children(app))
+    return windows
+
+
+def app_windows(process):
+    desktop = Atspi.get_desktop(0)
+    windows = _windows_of(desktop, process.pid)
+    if not windows and process.poll() is None:
+        # libatspi can lose a running application: twice in CI ui-phone found no
+        # window of a console that was still running, after libatspi warned
+        # "g_hash_table_lookup: assertion 'hash_table != NULL'" (its object for
+        # the application had been disposed). The desktop and the application
+        # are then asked afresh over D-Bus instead of from libatspi's cache.
+        try:
+            desktop.clear_cache()
+        except GLib.Error:
+            pass
+        windows = _windows_of(desktop, process.pid)
+    yield from windows
 
 
 # GTK 4.8's AT-SPI code sometimes refers to an accessible whose D-Bus path is not set yet
