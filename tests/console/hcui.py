@@ -266,6 +266,17 @@ def app_window(process, name):
     return None
 
 
+def window_names(process):
+    """The names of the application's windows, for a failure message."""
+    names = []
+    for window in app_windows(process):
+        try:
+            names.append(window.get_name())
+        except GLib.Error:
+            names.append('?')
+    return names
+
+
 def new_window(process, name, timeout=30):
     """Waits for a window or dialog just opened, named @name, and gives it a moment to
     settle before anyone looks inside (its buttons may join the tree a moment later)."""

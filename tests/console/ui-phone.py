@@ -118,16 +118,6 @@ def timeline(dialog):
         return ''
 
 
-def window_names(process):
-    names = []
-    for window in hcui.app_windows(process):
-        try:
-            names.append(window.get_name())
-        except Exception:  # noqa: BLE001
-            names.append('?')
-    return names
-
-
 def press(accessible):
     if accessible is not None:
         accessible.get_action_iface().do_action(0)
@@ -191,7 +181,7 @@ def main():
                       'no dialog; the console %s; its windows: %r\n%s'
                       % ('is running' if process.poll() is None
                          else 'exited with %r' % process.poll(),
-                         window_names(process),
+                         hcui.window_names(process),
                          visit.console_output())):
             bail_out('no phone page')
 
