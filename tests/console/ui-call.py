@@ -140,7 +140,7 @@ def main():
         admit = wait_for(lambda: find_in_app(process, Atspi.Role.PUSH_BUTTON,
                                              pattern='^Admit ' + PATIENT), 30)
         if admit is not None:
-            admit.get_action_iface().do_action(0)
+            hcui.press(admit)
         large = wait_for(lambda: find_in_app(process, None, 'Main speaker: ' + PATIENT), 90)
         preview = find_in_app(process, None, 'Your camera: You')
         report(large is not None and preview is not None, CHECKS[2],
@@ -189,7 +189,7 @@ def main():
 
         mute = wait_for(lambda: find_in_app(process, Atspi.Role.PUSH_BUTTON, pattern='^Mute ' + PATIENT), 30)
         if mute is not None:
-            mute.get_action_iface().do_action(0)
+            hcui.press(mute)
         muted = wait_for(lambda: 'microphone off' in
                          (tile_state(process, 'Main speaker: ')[1] or ''), 40)
         unmute = peer.ask('request mute {"audio": false, "video": false}', 'reply')
@@ -207,7 +207,7 @@ def main():
 
         microphone = wait_for(lambda: find_in_app(process, None, 'Mute microphone'), 30)
         if microphone is not None:
-            microphone.get_action_iface().do_action(0)
+            hcui.press(microphone)
 
         def provider_speaks():
             _, large_state = tile_state(process, 'Main speaker: ')
@@ -231,7 +231,7 @@ def main():
         add = wait_for(lambda: find_in_app(process, Atspi.Role.PUSH_BUTTON,
                                            pattern='^Add interpreter'), 30)
         if add is not None:
-            add.get_action_iface().do_action(0)
+            hcui.press(add)
         else:
             focus_window(process, 'Housecall')
             xdotool('key', '--clearmodifiers', 'ctrl+i')
@@ -253,7 +253,7 @@ def main():
                 sms.get_editable_text_iface().set_text_contents('')
                 wait_for(lambda: create.get_state_set().contains(Atspi.StateType.SENSITIVE), 10)
             if create is not None:
-                create.get_action_iface().do_action(0)
+                hcui.press(create)
             label = wait_for(lambda: find(dialog, Atspi.Role.LABEL, pattern=r'^http://.*/call\.html#room='),
                              60)
             link = label.get_name() if label is not None else None
@@ -281,7 +281,7 @@ def main():
                 revoke = wait_for(lambda: find(dialog, Atspi.Role.PUSH_BUTTON,
                                                pattern='^Revoke interpreter-es'), 20)
                 if revoke is not None:
-                    revoke.get_action_iface().do_action(0)
+                    hcui.press(revoke)
                 revoked = wait_for(lambda: guest_tile(strip) is None and
                                    (guest.ask('state', 'state') or {}).get('state') != 'joined',
                                    30)
@@ -291,7 +291,7 @@ def main():
             refused = again.next_event(['joined', 'failed'], 90)
         close = find(dialog, Atspi.Role.PUSH_BUTTON, 'Close') if dialog is not None else None
         if close is not None:
-            close.get_action_iface().do_action(0)
+            hcui.press(close)
             hcui.window_gone('Add Interpreter')
         report(listed is not None and bool(revoked) and refused is not None and
                refused.get('event') == 'failed', CHECKS[10],
@@ -301,7 +301,7 @@ def main():
                                               pattern='^Remove ' + PATIENT), 30)
         confirmed = None
         if remove is not None:
-            remove.get_action_iface().do_action(0)
+            hcui.press(remove)
             # GTK 4.8 names a labelled button "label text" (some twice): the dialog's
             # response, not the row's "Remove Jane Doe".
             dialog = hcui.new_window(process, 'Remove %s?' % PATIENT, 30)
@@ -310,7 +310,7 @@ def main():
             confirmed = wait_for(lambda: find(dialog, Atspi.Role.PUSH_BUTTON,
                                               pattern=r'^_?Remove'), 30) if dialog else None
             if confirmed is not None:
-                confirmed.get_action_iface().do_action(0)
+                hcui.press(confirmed)
                 hcui.window_gone('Remove %s?' % PATIENT)
 
         last_view = None

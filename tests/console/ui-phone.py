@@ -31,7 +31,7 @@ import time
 CONSOLE_G_DEBUG = os.environ.pop('G_DEBUG', None)
 
 import hcui  # noqa: E402
-from hcui import (Atspi, bail_out, find, find_in_app, focus_window, report,  # noqa: E402
+from hcui import (Atspi, bail_out, find, find_in_app, focus_window, press, report,  # noqa: E402
                   wait_for, xdotool)
 
 SIP_PORT = 15060
@@ -116,12 +116,6 @@ def timeline(dialog):
         return label.get_name() if label is not None else ''
     except Exception:  # noqa: BLE001
         return ''
-
-
-def press(accessible):
-    if accessible is not None:
-        accessible.get_action_iface().do_action(0)
-    return accessible is not None
 
 
 def main():

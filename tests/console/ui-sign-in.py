@@ -185,7 +185,7 @@ def main():
             xdotool('type', '--delay', '20', '12345')
             save = find_in_app(process, Atspi.Role.PUSH_BUTTON, pattern=r'Save and Send')
             if save is not None:
-                save.get_action_iface().do_action(0)
+                hcui.press(save)
             refused = wait_for(lambda: find_in_app(process, None, pattern=r'[Nn]umber.*(valid|digits|short|country)|not a valid'), 10)
         report(refused is not None, CHECKS[7],
                '' if refused else '\n'.join(line for w in app_windows(process)
@@ -203,7 +203,7 @@ def main():
                 xdotool('type', '--delay', '20', '+1 415 555 0199')
             save = find_in_app(process, Atspi.Role.PUSH_BUTTON, pattern=r'Save and Send')
             if save is not None:
-                save.get_action_iface().do_action(0)
+                hcui.press(save)
             listed_failed = wait_for(lambda: find_in_app(
                 process, None, pattern=r'\+14155550199 · Invite failed: .+'), 30)
         report(listed_failed is not None, CHECKS[8],
@@ -227,7 +227,7 @@ def main():
             kept = again is not None and first_path is not None and \
                 object_path(again) == first_path
         if kept:
-            admit.get_action_iface().do_action(0)
+            hcui.press(admit)
 
             def is_admitted():
                 entries = api(url, 'GET', '/v1/WaitingRoom', auth=provider)['entries']
