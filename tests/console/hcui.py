@@ -87,7 +87,7 @@ def is_showing(accessible):
 def find(accessible, role, name=None, pattern=None, showing=False):
     """The first descendant of @accessible (in tree order) with @role (None: any),
     named @name or matching @pattern, and on screen if @showing."""
-    return cached_find(accessible, role, name, pattern, showing)
+    return tree_find(accessible, role, name, pattern, showing)
 
 
 def walk_find(accessible, role, name=None, pattern=None, showing=False):
@@ -101,14 +101,6 @@ def walk_find(accessible, role, name=None, pattern=None, showing=False):
     return None
 
 
-# Walking the tree asks the console one question per node and property, each answered
-# by its main loop between frames: during a call under a sanitizer that is ~60 ms a
-# question, 20-50 s a walk. GTK also serves the accessibles it has made in one reply
-# (AT-SPI's Cache interface, GetItems: role, name, states, parent, index), so a search
-# reads that first and reaches a match by child index from the top, a question a level,
-# checking each step lands where the reply says. GTK 4.8 makes accessibles as they are
-# asked for, so what is not there yet is searched the slow way (which makes it).
-ROOT_PATH = '/org/a11y/atspi/accessible/root'
 _a11y_bus = None
 
 
@@ -126,79 +118,134 @@ def a11y_bus():
     return _a11y_bus
 
 
-def cache_items(accessible):
-    """{path: item} and {parent path: {index: path}} from the app's cache, or None."""
+TRACE = bool(os.environ.get('HCUI_TRACE'))
+
+
+def tree_find(accessible, role, name, pattern, showing):
+    """find(): a level of the tree at a time (level_find), or the slow way if the
+    tree cannot be read so (an object gone under us)."""
+    start = time.monotonic()
     try:
-        from gi.repository import Gio
-        reply = a11y_bus().call_sync(accessible.app.bus_name, '/org/a11y/atspi/cache',
-                                     'org.a11y.atspi.Cache', 'GetItems', None, None,
-                                     Gio.DBusCallFlags.NONE, 30000, None)
-    except Exception:  # noqa: BLE001 - no cache here: the slow way
-        return None
-    by_path, kids = {}, {}
-    for item in reply.unpack()[0]:
-        by_path[item[0][1]] = item
-        kids.setdefault(item[2][1], {})[item[3]] = item[0][1]
-    return by_path, kids
+        found = level_find(accessible, role, name, pattern, showing)
+    except (LookupError, GLib.Error, AttributeError) as error:
+        if TRACE:
+            print('#   level search failed (%s): walking' % error)
+        found = walk_find(accessible, role, name, pattern, showing)
+    if TRACE:
+        print('# find %s %r %r: %s in %.2f s' % (role and role.value_nick, name, pattern,
+                                                'found' if found else 'none',
+                                                time.monotonic() - start))
+    return found
 
 
-def cached_find(accessible, role, name, pattern, showing, include_self=False):
-    try:
-        start = accessible.path
-    except AttributeError:
-        start = None
-    cache = cache_items(accessible) if start else None
-    if cache is None or start not in cache[0]:
-        if include_self and accessible_matches(accessible, role, name, pattern, showing):
-            return accessible
-        return walk_find(accessible, role, name, pattern, showing)
-    by_path, kids = cache
+# walk_find() asks one question at a time, and each waits for the console's main loop:
+# during a visit under the sanitizers one walk of the main window took 7-35 s. Here
+# the questions about a whole level of the tree (each node's children, role, name and
+# states) go out together, from several threads on one D-Bus connection; the console
+# answers them in a burst, so a search costs about one round trip per level. GTK makes
+# the children's accessibles as they are asked for, as with the walk.
+ACCESSIBLE = 'org.a11y.atspi.Accessible'
+_pool = None
+# (bus name, path) -> Atspi.Accessible: GTK's paths are unique names, never reused.
+_reached = {}
 
-    def matches(item):
-        states = item[9]
-        bits = (states[0] if states else 0) | ((states[1] if len(states) > 1 else 0) << 32)
-        return ((role is None or item[7] == int(role)) and (name is None or item[6] == name) and
-                (pattern is None or re.search(pattern, item[6] or '')) and
-                (not showing or bits >> int(Atspi.StateType.SHOWING) & 1))
 
-    objects = {start: accessible}
+def _ask(bus_name, path, interface, method, args=None):
+    from gi.repository import Gio
+    return a11y_bus().call_sync(bus_name, path, interface, method, args, None,
+                                Gio.DBusCallFlags.NONE, METHOD_TIMEOUT_MS, None).unpack()[0]
 
-    def reach(path):
-        """The Atspi object for a cached @path, stepping down from the start."""
-        if path in objects:
-            return objects[path]
-        item = by_path[path]
-        parent = reach(item[2][1])
-        node = parent.get_child_at_index(item[3]) if parent is not None else None
-        if node is not None and node.path != path and node.get_child_count() == 1:
-            # A stack's page stands between the stack and its child in the tree.
-            node = node.get_child_at_index(0)
-        if node is None or node.path != path:
-            raise LookupError(path)
-        objects[path] = node
+
+def level_find(accessible, role, name, pattern, showing):
+    """find() by asking a whole level of the tree at once; the first match in tree
+    order, or None. Raises GLib.Error or LookupError if the tree cannot be read."""
+    global _pool
+    if _pool is None:
+        from concurrent.futures import ThreadPoolExecutor
+        _pool = ThreadPoolExecutor(max_workers=16)
+    bus_name, start = accessible.app.bus_name, accessible.path
+    _reached[(bus_name, start)] = accessible
+    began, questions, levels = time.monotonic(), 0, 0
+    parents = {}
+    best = None
+    name_args = GLib.Variant('(ss)', (ACCESSIBLE, 'Name'))
+    level = [((), start)]
+    while level:
+        asked = []
+        for key, path in level:
+            if best is not None and key > best[0]:
+                continue  # after the match in tree order, and so is all below it
+            asked.append((key, path,
+                          _pool.submit(_ask, bus_name, path, ACCESSIBLE, 'GetChildren'),
+                          _pool.submit(_ask, bus_name, path, ACCESSIBLE, 'GetRole')
+                          if key and role is not None else None,
+                          _pool.submit(_ask, bus_name, path, 'org.freedesktop.DBus.Properties',
+                                       'Get', name_args)
+                          if key and (name is not None or pattern is not None) else None,
+                          _pool.submit(_ask, bus_name, path, ACCESSIBLE, 'GetState')
+                          if key and showing else None))
+        level = []
+        levels += 1
+        questions += len(asked)
+        for key, path, kids, own_role, own_name, states in asked:
+            try:
+                kids = kids.result()
+                if key and (own_role is None or own_role.result() == int(role)) and \
+                        (own_name is None or _name_matches(own_name.result(), name, pattern)) and \
+                        (states is None or _showing(states.result())):
+                    if best is None or key < best[0]:
+                        best = (key, path)
+            except GLib.Error:
+                continue  # gone while we asked
+            for index, (_, child) in enumerate(kids):
+                parents[child] = (path, index)
+                level.append((key + (index,), child))
+    if TRACE:
+        print('#   asked %d nodes on %d levels in %.2f s' % (questions, levels, time.monotonic() - began))
+    return _reach(bus_name, best[1], parents) if best is not None else None
+
+
+def _name_matches(own_name, name, pattern):
+    return ((name is None or own_name == name) and
+            (pattern is None or re.search(pattern, own_name or '') is not None))
+
+
+def _showing(states):
+    bits = (states[0] if states else 0) | ((states[1] if len(states) > 1 else 0) << 32)
+    return bool(bits >> int(Atspi.StateType.SHOWING) & 1)
+
+
+def _reach(bus_name, path, parents):
+    """The Atspi object for @path, stepping down from the nearest one we have."""
+    node = _reached.get((bus_name, path))
+    if node is not None:
         return node
-
-    def first_cached(path):
-        for index in sorted(kids.get(path, {})):
-            child = kids[path][index]
-            if matches(by_path[child]):
-                return child
-            found = first_cached(child)
-            if found is not None:
-                return found
-        return None
-
-    try:
-        if include_self and matches(by_path[start]):
-            return accessible
-        target = first_cached(start)
-        if target is not None:
-            return reach(target)
-    except (LookupError, GLib.Error):  # KeyError is a LookupError
-        pass
-    # Not among the accessibles GTK has made (it makes them as they are asked for), or
-    # the tree changed under us: the slow way.
-    return walk_find(accessible, role, name, pattern, showing)
+    parent_path, index = parents[path]
+    if TRACE:
+        print('#   stepping down to %s' % path)
+    parent = _reach(bus_name, parent_path, parents)
+    node = parent.get_child_at_index(index)
+    if node is None or node.path != path:
+        # GTK 4.8 does not always count children the same way in GetChildren and
+        # GetChildAtIndex (a stack's pages): look at each child, and through a
+        # child that stands alone (a stack page) to what it holds.
+        node = None
+        for child in children(parent):
+            if child.path == path:
+                node = child
+                break
+            try:
+                if child.get_child_count() == 1:
+                    inner = child.get_child_at_index(0)
+                    if inner is not None and inner.path == path:
+                        node = inner
+                        break
+            except GLib.Error:
+                continue
+    if node is None:
+        raise LookupError(path)
+    _reached[(bus_name, path)] = node
+    return node
 
 
 def accessible_matches(accessible, role, name, pattern, showing):
@@ -317,14 +364,29 @@ def window_gone(name, timeout=20):
     return wait_unmapped(mapped_windows('^%s$' % re.escape(name)), timeout)
 
 
+# A wait longer than this is noted in the TAP output, with where it was, so
+# that a slow UI test shows where its time goes (HCUI_TRACE=1 notes every wait).
+SLOW_WAIT = 0.0 if os.environ.get('HCUI_TRACE') else 5.0
+
+
 def wait_for(predicate, timeout=TIMEOUT):
-    deadline = time.monotonic() + timeout
+    start = time.monotonic()
+    deadline = start + timeout
+    tries = 0
+    result = None
     while time.monotonic() < deadline:
+        tries += 1
         result = predicate()
         if result:
-            return result
+            break
         time.sleep(0.1)
-    return None
+    elapsed = time.monotonic() - start
+    if elapsed >= SLOW_WAIT:
+        caller = sys._getframe(1)
+        print('# waited %.1f s at %s:%d (%d tries, %s)'
+              % (elapsed, os.path.basename(caller.f_code.co_filename), caller.f_lineno, tries,
+                 'met' if result else 'not met'))
+    return result if result else None
 
 
 def find_all(accessible, role):
@@ -341,8 +403,15 @@ def find_all(accessible, role):
 
 
 def find_in_app(process, role, name=None, pattern=None, showing=False):
-    for window in app_windows(process):
-        found = cached_find(window, role, name, pattern, showing, include_self=True)
+    """The first accessible of the application's windows that matches. The
+    windows themselves are looked at first: a search for a dialog must not walk
+    the main window's large tree before it (8-10 s under the sanitizers)."""
+    windows = list(app_windows(process))
+    for window in windows:
+        if accessible_matches(window, role, name, pattern, showing):
+            return window
+    for window in windows:
+        found = tree_find(window, role, name, pattern, showing)
         if found is not None:
             return found
     return None

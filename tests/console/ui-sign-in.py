@@ -100,9 +100,11 @@ def main():
         shown = None
         if server_text is not None:
             shown = server_text.get_text(0, server_text.get_character_count())
-        if not report(sign_in is not None and shown == url, CHECKS[1],
+        shown_ok = sign_in is not None and shown == url
+        if not report(shown_ok, CHECKS[1],
                       'server field shows %r' % shown +
-                      ('' if window is None else '\n' + '\n'.join(describe_tree(window)))):
+                      ('' if window is None or shown_ok else
+                       '\n' + '\n'.join(describe_tree(window)))):
             bail_out('no sign-in page')
         colours_sign_in = screenshot(os.path.join(output, 'sign-in.png'))
 
@@ -156,8 +158,7 @@ def main():
         for _ in range(3):
             focus_window(process, 'Housecall')
             xdotool('key', '--clearmodifiers', 'ctrl+comma')
-            prefs = wait_for(lambda: find_in_app(process, Atspi.Role.FRAME, 'Preferences')
-                             or find_in_app(process, Atspi.Role.DIALOG, 'Preferences'), 10)
+            prefs = wait_for(lambda: hcui.app_window(process, 'Preferences'), 10)
             if prefs is not None:
                 break
         row = wait_for(lambda: find(prefs, Atspi.Role.LABEL, 'Server Address'), 20) if prefs else None
@@ -173,7 +174,7 @@ def main():
 
         focus_window(process, 'Housecall')
         xdotool('key', 'ctrl+shift+a')
-        appointments = wait_for(lambda: find_in_app(process, Atspi.Role.FRAME, 'Appointments'), 20)
+        appointments = wait_for(lambda: hcui.app_window(process, 'Appointments'), 20)
         refused = None
         if appointments is not None:
             focus_window(process, 'Appointments')
@@ -183,17 +184,17 @@ def main():
             xdotool('key', 'Tab')
             time.sleep(0.2)
             xdotool('type', '--delay', '20', '12345')
-            save = find_in_app(process, Atspi.Role.PUSH_BUTTON, pattern=r'Save and Send')
+            save = find(appointments, Atspi.Role.PUSH_BUTTON, pattern=r'Save and Send')
             if save is not None:
                 hcui.press(save)
-            refused = wait_for(lambda: find_in_app(process, None, pattern=r'[Nn]umber.*(valid|digits|short|country)|not a valid'), 10)
+            refused = wait_for(lambda: find(appointments, None, pattern=r'[Nn]umber.*(valid|digits|short|country)|not a valid'), 10)
         report(refused is not None, CHECKS[7],
                '' if refused else '\n'.join(line for w in app_windows(process)
                                             for line in describe_tree(w)))
 
         listed_failed = None
         if appointments is not None:
-            mobile = wait_for(lambda: find_in_app(process, Atspi.Role.TEXT, pattern=r'^12345$'), 5)
+            mobile = wait_for(lambda: find(appointments, Atspi.Role.TEXT, pattern=r'^12345$'), 5)
             # Replace the number by a real one; the form keeps the rest.
             focus_window(process, 'Appointments')
             if mobile is not None:
@@ -201,11 +202,11 @@ def main():
             else:
                 xdotool('key', 'ctrl+a')
                 xdotool('type', '--delay', '20', '+1 415 555 0199')
-            save = find_in_app(process, Atspi.Role.PUSH_BUTTON, pattern=r'Save and Send')
+            save = find(appointments, Atspi.Role.PUSH_BUTTON, pattern=r'Save and Send')
             if save is not None:
                 hcui.press(save)
-            listed_failed = wait_for(lambda: find_in_app(
-                process, None, pattern=r'\+14155550199 · Invite failed: .+'), 30)
+            listed_failed = wait_for(lambda: find(
+                appointments, None, pattern=r'\+14155550199 · Invite failed: .+'), 30)
         report(listed_failed is not None, CHECKS[8],
                'row: %r' % (listed_failed.get_name() if listed_failed else None) if listed_failed
                else '\n'.join(line for w in app_windows(process) for line in describe_tree(w)))
