@@ -7,10 +7,15 @@
 
 #include <gst/gst.h>
 #include <libsoup/soup.h>
+#include <execinfo.h>
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/common_interface_defs.h>
+#endif
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Janus's WebSocket API inside the namespace: each test has a namespace of its own,
  * so a fixed port cannot collide. */
@@ -803,9 +808,55 @@ log_handler (const char     *domain,
   previous_handler (domain, level, message, previous_handler_data);
 }
 
+/* A fatal message ends in G_BREAKPOINT (SIGTRAP). CI once saw a test end on SIGTRAP
+ * with no message printed at all, so where the trap came from is printed here, with
+ * the thread, before the default action ends the process. Only async-signal-safe
+ * calls (backtrace() is primed below so that it does not load libgcc here). */
+static void
+on_trap (int signum)
+{
+  static const char header[] = "\nSIGTRAP (a fatal message or a breakpoint) in thread ";
+  char thread[16] = "";
+
+  pthread_getname_np (pthread_self (), thread, sizeof thread);
+  if (write (STDERR_FILENO, header, sizeof header - 1) < 0 ||
+      write (STDERR_FILENO, thread, strlen (thread)) < 0 ||
+      write (STDERR_FILENO, ":\n", 2) < 0)
+    {
+      /* Nothing better to do in a signal handler. */
+    }
+#ifdef __SANITIZE_ADDRESS__
+  /* Symbolized; not async-signal-safe, but the process is ending anyway. */
+  __sanitizer_print_stack_trace ();
+#else
+  {
+    void *frames[64];
+    int n = backtrace (frames, G_N_ELEMENTS (frames));
+
+    backtrace_symbols_fd (frames, n, STDERR_FILENO);
+  }
+#endif
+  signal (signum, SIG_DFL);
+  raise (signum);
+}
+
+static void
+print_traps (void)
+{
+  void *frame;
+  struct sigaction action = { 0 };
+
+  backtrace (&frame, 1);
+  action.sa_handler = on_trap;
+  sigemptyset (&action.sa_mask);
+  action.sa_flags = SA_RESETHAND;
+  sigaction (SIGTRAP, &action, NULL);
+}
+
 void
 hc_test_tolerate_gstreamer_bugs (void)
 {
+  print_traps ();
   g_test_log_set_fatal_handler (is_fatal, NULL);
   previous_handler = g_log_set_default_handler (log_handler, NULL);
   previous_handler_data = NULL;
