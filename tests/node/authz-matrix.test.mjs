@@ -207,10 +207,14 @@ before(async () => {
 
 after(async () => {
   stranger.socket?.terminate();
-  await server?.stop();
-  interpreter.trunk?.close();
-  interpreter.server?.closeAllConnections?.();
-  await new Promise((r) => (interpreter.server ? interpreter.server.close(r) : r()));
+  try {
+    await server?.stop();
+  } finally {
+    // Closed even when the server's stop fails: left open, they keep this file running.
+    interpreter.trunk?.close();
+    interpreter.server?.closeAllConnections?.();
+    await new Promise((r) => (interpreter.server ? interpreter.server.close(r) : r()));
+  }
 });
 
 // ---------------------------------------------------------------------------

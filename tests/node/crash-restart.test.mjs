@@ -110,7 +110,10 @@ test('kill -9 with an SMS invite and a guest link outstanding: both survive, the
     await waitFor(async () => (await request(server, 'GET', '/v1/health')).status === 200, 'health');
     assert.equal((await request(server, 'GET', `/v1/Appointments/${sid}`, { auth: apiKeyAuth(server) })).status, 200);
   } finally {
-    await stopCleanly(server);
-    await twilio.stop();
+    try {
+      await stopCleanly(server);
+    } finally {
+      await twilio.stop();
+    }
   }
 });

@@ -83,9 +83,12 @@ describe('guest links by SMS', () => {
   });
 
   after(async () => {
-    if (server)
-      await stopCleanly(server);
-    await twilio?.stop();
+    try {
+      if (server)
+        await stopCleanly(server);
+    } finally {
+      await twilio?.stop();
+    }
   });
 
   test('the text arrives with a link whose token works for that room only', async () => {
@@ -109,7 +112,7 @@ describe('guest links by SMS', () => {
 
     // The page the link opens is served; the token rides in the fragment.
     const url = new URL(link);
-    const page = await fetch(`${url.origin}${url.pathname}`);
+    const page = await fetch(`${url.origin}${url.pathname}`, { signal: AbortSignal.timeout(10000) });
     assert.equal(page.status, 200);
     await page.arrayBuffer();
     const fragment = new URLSearchParams(url.hash.slice(1));

@@ -43,9 +43,12 @@ describe('SMS through Kannel', () => {
   });
 
   after(async () => {
-    if (server)
-      await stopCleanly(server);
-    await kannel?.stop();
+    try {
+      if (server)
+        await stopCleanly(server);
+    } finally {
+      await kannel?.stop();
+    }
   });
 
   test('the invite reaches the carrier with the number and the link, and its DLR is recorded', () => kannel.explainFailure(async () => {

@@ -44,9 +44,12 @@ describe('SMS through the Twilio Messages API', () => {
   });
 
   after(async () => {
-    if (server)
-      await stopCleanly(server);
-    await twilio?.stop();
+    try {
+      if (server)
+        await stopCleanly(server);
+    } finally {
+      await twilio?.stop();
+    }
   });
 
   test('the invite goes through Messages.json and the status callbacks are recorded', async () => {
@@ -123,7 +126,7 @@ describe('SMS through the Twilio Messages API', () => {
     assert.equal(badSignature.status, 403);
     const unsigned = await fetch(`${base}/${secret}?msg=${invite.sid}`, {
       method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(params).toString(),
+      body: new URLSearchParams(params).toString(), signal: AbortSignal.timeout(10000),
     });
     assert.equal(unsigned.status, 403);
     assert.equal(message(await getAppointment(server, res.body.sid), 'invite').status, 'delivered');

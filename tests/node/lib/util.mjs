@@ -6,11 +6,27 @@ export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Polls @predicate until it is true; fails the test after @timeoutMs. */
+const NO_ANSWER = Symbol('no answer');
+
+/** Polls @predicate until it is true; fails the test after @timeoutMs.
+ * A try that does not settle (a request that hangs) cannot hold the wait
+ * open: each try gets what is left of the time, plus a second. */
 export async function waitFor(predicate, what, timeoutMs = 3000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await predicate())
+    let timer;
+    const late = new Promise((resolve) => {
+      timer = setTimeout(() => resolve(NO_ANSWER), Math.max(deadline - Date.now(), 0) + 1000);
+    });
+    let outcome;
+    try {
+      outcome = await Promise.race([Promise.resolve().then(predicate), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (outcome === NO_ANSWER)
+      assert.fail(`timed out waiting for ${what} (the last check did not answer)`);
+    if (outcome)
       return;
     if (Date.now() > deadline)
       assert.fail(`timed out waiting for ${what}`);

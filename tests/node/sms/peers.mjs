@@ -259,7 +259,8 @@ export class Kannel {
 
   async smscOnline() {
     try {
-      const res = await fetch(`http://127.0.0.1:${this.ports.admin}/status.txt?password=${this.adminPassword}`);
+      const res = await fetch(`http://127.0.0.1:${this.ports.admin}/status.txt?password=${this.adminPassword}`,
+        { signal: AbortSignal.timeout(5000) });
       const text = await res.text();
       return /fake\[fake\].*online/.test(text);
     } catch {
@@ -513,6 +514,7 @@ export class TwilioStandIn {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': sig },
       body: new URLSearchParams(params).toString(),
+      signal: AbortSignal.timeout(10000),
     });
     return { status: res.status, text: await res.text() };
   }
