@@ -31,6 +31,8 @@ TIMEOUT = 60.0
 # answer one question (CI: "Did not receive a reply" from a button's action).
 METHOD_TIMEOUT_MS = 10000
 Atspi.set_timeout(METHOD_TIMEOUT_MS, 30000)
+# HCUI_TRACE=1: every search and wait, with its cost, in the TAP output.
+TRACE = bool(os.environ.get('HCUI_TRACE'))
 SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PEER = os.path.join(SOURCE_ROOT, 'tests', 'browser', 'lib', 'peer-cli.mjs')
 PASSWORD = 'a long and good password'
@@ -86,8 +88,21 @@ def is_showing(accessible):
 
 def find(accessible, role, name=None, pattern=None, showing=False):
     """The first descendant of @accessible (in tree order) with @role (None: any),
-    named @name or matching @pattern, and on screen if @showing."""
-    return tree_find(accessible, role, name, pattern, showing)
+    named @name or matching @pattern, and on screen if @showing. Asked a level of
+    the tree at a time (level_find), or the slow way if the tree cannot be read so
+    (an object gone under us)."""
+    start = time.monotonic()
+    try:
+        found = level_find(accessible, role, name, pattern, showing)
+    except (LookupError, GLib.Error, AttributeError) as error:
+        if TRACE:
+            print('#   level search failed (%s): walking' % error)
+        found = walk_find(accessible, role, name, pattern, showing)
+    if TRACE:
+        print('# find %s %r %r: %s in %.2f s' % (role and role.value_nick, name, pattern,
+                                                'found' if found else 'none',
+                                                time.monotonic() - start))
+    return found
 
 
 def walk_find(accessible, role, name=None, pattern=None, showing=False):
@@ -116,26 +131,6 @@ def a11y_bus():
             address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT |
             Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
     return _a11y_bus
-
-
-TRACE = bool(os.environ.get('HCUI_TRACE'))
-
-
-def tree_find(accessible, role, name, pattern, showing):
-    """find(): a level of the tree at a time (level_find), or the slow way if the
-    tree cannot be read so (an object gone under us)."""
-    start = time.monotonic()
-    try:
-        found = level_find(accessible, role, name, pattern, showing)
-    except (LookupError, GLib.Error, AttributeError) as error:
-        if TRACE:
-            print('#   level search failed (%s): walking' % error)
-        found = walk_find(accessible, role, name, pattern, showing)
-    if TRACE:
-        print('# find %s %r %r: %s in %.2f s' % (role and role.value_nick, name, pattern,
-                                                'found' if found else 'none',
-                                                time.monotonic() - start))
-    return found
 
 
 # walk_find() asks one question at a time, and each waits for the console's main loop:
@@ -320,13 +315,7 @@ def app_window(process, name):
 
 def window_names(process):
     """The names of the application's windows, for a failure message."""
-    names = []
-    for window in app_windows(process):
-        try:
-            names.append(window.get_name())
-        except GLib.Error:
-            names.append('?')
-    return names
+    return [accessible_name(window) or '?' for window in app_windows(process)]
 
 
 def new_window(process, name, timeout=30):
@@ -365,8 +354,8 @@ def window_gone(name, timeout=20):
 
 
 # A wait longer than this is noted in the TAP output, with where it was, so
-# that a slow UI test shows where its time goes (HCUI_TRACE=1 notes every wait).
-SLOW_WAIT = 0.0 if os.environ.get('HCUI_TRACE') else 5.0
+# that a slow UI test shows where its time goes (HCUI_TRACE notes every wait).
+SLOW_WAIT = 0.0 if TRACE else 5.0
 
 
 def wait_for(predicate, timeout=TIMEOUT):
@@ -411,7 +400,7 @@ def find_in_app(process, role, name=None, pattern=None, showing=False):
         if accessible_matches(window, role, name, pattern, showing):
             return window
     for window in windows:
-        found = tree_find(window, role, name, pattern, showing)
+        found = find(window, role, name, pattern, showing)
         if found is not None:
             return found
     return None
