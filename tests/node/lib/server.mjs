@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { within } from './util.mjs';
+
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const EXAMPLE_CONFIG = join(REPO_ROOT, 'data', 'housecalld.conf');
 
@@ -218,14 +220,7 @@ export class Server {
       return { ...(await this.exit), ms: 0, timedOut: false, janusLeft: await this.janusLeftBehind() };
     const started = Date.now();
     this.child.kill(signal);
-    let timer;
-    const timedOut = await Promise.race([
-      this.exit.then(() => false),
-      new Promise((r) => {
-        timer = setTimeout(() => r(true), timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    const timedOut = await within(this.exit.then(() => false), timeoutMs, true);
     if (timedOut) {
       this.child.kill('SIGKILL');
       await this.exit;

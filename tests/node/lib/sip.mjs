@@ -10,7 +10,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 
 import { REPO_ROOT } from './server.mjs';
-import { sleep } from './util.mjs';
+import { sleep, within } from './util.mjs';
 
 export const SIPP = '/usr/bin/sipp';
 export const SCENARIOS = join(REPO_ROOT, 'tests', 'node', 'sip');
@@ -90,14 +90,7 @@ export async function startSipp(scenario, { port, mediaPort, keys = {}, timeoutS
   };
   /** Resolves sipp's exit; kills it after @ms. */
   peer.finished = async (ms = 15000) => {
-    let timer;
-    const result = await Promise.race([
-      peer.exit,
-      new Promise((r) => {
-        timer = setTimeout(() => r(null), ms);
-      }),
-    ]);
-    clearTimeout(timer);
+    const result = await within(peer.exit, ms, null);
     if (result === null) {
       await peer.stop();
       return { code: null, signal: 'timeout', log: peer.stderr + peer.stdout };

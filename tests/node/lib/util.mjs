@@ -6,6 +6,18 @@ export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** What @promise resolves to, or @fallback if it has not settled within @ms. */
+export async function within(promise, ms, fallback) {
+  let timer;
+  try {
+    return await Promise.race([promise, new Promise((resolve) => {
+      timer = setTimeout(() => resolve(fallback), ms);
+    })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const NO_ANSWER = Symbol('no answer');
 
 /** Polls @predicate until it is true; fails the test after @timeoutMs.
@@ -14,16 +26,8 @@ const NO_ANSWER = Symbol('no answer');
 export async function waitFor(predicate, what, timeoutMs = 3000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    let timer;
-    const late = new Promise((resolve) => {
-      timer = setTimeout(() => resolve(NO_ANSWER), Math.max(deadline - Date.now(), 0) + 1000);
-    });
-    let outcome;
-    try {
-      outcome = await Promise.race([Promise.resolve().then(predicate), late]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const outcome = await within(Promise.resolve().then(predicate),
+                                 Math.max(deadline - Date.now(), 0) + 1000, NO_ANSWER);
     if (outcome === NO_ANSWER)
       assert.fail(`timed out waiting for ${what} (the last check did not answer)`);
     if (outcome)

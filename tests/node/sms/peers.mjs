@@ -16,7 +16,7 @@ import twilio from 'twilio';
 
 import { apiKeyAuth, request } from '../lib/http.mjs';
 import { makeTempDir } from '../lib/server.mjs';
-import { sleep, waitFor } from '../lib/util.mjs';
+import { sleep, waitFor, within } from '../lib/util.mjs';
 
 export const BEARERBOX = '/usr/sbin/bearerbox';
 export const SMSBOX = '/usr/sbin/smsbox';
@@ -85,14 +85,7 @@ class Child {
     if (!this.alive)
       return this.exited;
     this.child.kill(signal);
-    let timer;
-    const late = await Promise.race([
-      this.exited.then(() => false),
-      new Promise((r) => {
-        timer = setTimeout(() => r(true), timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    const late = await within(this.exited.then(() => false), timeoutMs, true);
     if (late)
       this.child.kill('SIGKILL');
     return this.exited;
